@@ -1,0 +1,22 @@
+# Reproduction of Razin, Maman & Cohen on implicit regularization towards low rank.
+#   snakemake --cores 2                         every figure (preset from config.yaml)
+#   snakemake --cores 2 --config preset=smoke   the CI-sized version
+#   snakemake --cores 2 figures/norms/dmf_unobserved_entry_depth3.pdf
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/norms.smk"
+
+
+rule all:
+    input:
+        ALL_FIGURES,
+        "results/claims_summary.json",
+    default_target: True

@@ -1,0 +1,27 @@
+"""Count passed / failed / untested claims over all figures and list the failures."""
+
+import sys
+
+from implreg.claims import summarise
+from implreg.cli import job_io, run
+from implreg.io import write_json
+
+IO = job_io(
+    __doc__,
+    inputs={"claims": "claims JSON files (comma-separated from the shell)"},
+    outputs={"summary": "JSON summary"},
+    params={},
+)
+
+
+def main(io):
+    paths = io.input.claims.split(",") if isinstance(io.input.claims, str) else list(io.input.claims)
+    out = summarise(paths)
+    write_json(io.output.summary, out)
+    print(f"claims: {out['passed']} passed, {out['failed']} failed, {out['untested']} untested", file=sys.stderr)
+    for f in out["failures"]:
+        print(f"FAILED {f['figure']}: {f['id']}: {f['statement']} (measured {f['measured']})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    run(main, IO)

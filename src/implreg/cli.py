@@ -1,0 +1,96 @@
+"""Glue for scripts/: the same script runs under Snakemake's `script:` or from the shell.
+
+Under Snakemake the global `snakemake` object supplies inputs, outputs, params, threads and log.
+From the shell:  python scripts/x.py --input history=a.npz --output csv=b.csv --params '{"depth": 3}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from .errors import ReproError
+
+
+@dataclass
+class JobIO:
+    input: SimpleNamespace
+    output: SimpleNamespace
+    params: SimpleNamespace
+    threads: int = 1
+    log: str | None = None
+    wildcards: dict = field(default_factory=dict)
+
+
+def _pairs(items: list[str], what: str) -> SimpleNamespace:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise SystemExit(f"--{what} expects name=path, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k] = v
+    return SimpleNamespace(**out)
+
+
+def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: dict[str, str]) -> JobIO:
+    """Return the job's inputs/outputs/params from Snakemake if present, else parse the command line."""
+    smk = sys.modules["__main__"].__dict__.get("snakemake")
+    if smk is not None:
+        return JobIO(
+            input=SimpleNamespace(**{k: smk.input[k] for k in inputs}),
+            output=SimpleNamespace(**{k: smk.output[k] for k in outputs}),
+            params=SimpleNamespace(**{k: smk.params[k] for k in params}),
+            threads=int(smk.threads),
+            log=smk.log[0] if len(smk.log) else None,
+            wildcards=dict(smk.wildcards.items()),
+        )
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=_epilog(inputs, outputs, params))  # fmt: skip
+    parser.add_argument("--input", nargs="*", default=[], metavar="NAME=PATH")
+    parser.add_argument("--output", nargs="*", default=[], metavar="NAME=PATH")
+    parser.add_argument("--params", default="{}", help="JSON object of parameters")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    p = json.loads(args.params)
+    missing = [k for k in params if k not in p]
+    if missing:
+        parser.error(f"--params is missing {missing}")
+    return JobIO(_pairs(args.input, "input"), _pairs(args.output, "output"), SimpleNamespace(**p), args.threads)
+
+
+def _epilog(inputs, outputs, params) -> str:
+    lines = ["inputs:"] + [f"  {k}: {v}" for k, v in inputs.items()]
+    lines += ["outputs:"] + [f"  {k}: {v}" for k, v in outputs.items()]
+    lines += ["params (JSON keys):"] + [f"  {k}: {v}" for k, v in params.items()]
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def log_to(path: str | None):
+    """Send stderr (progress lines, warnings) to the job's log file."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as fh, contextlib.redirect_stderr(fh):
+        yield
+
+
+def run(main, io: JobIO) -> None:
+    """Run main(io); a ReproError becomes a clean one-paragraph message and exit status 1."""
+    import torch
+
+    torch.set_num_threads(max(1, io.threads))
+    try:
+        with log_to(io.log):
+            main(io)
+    except ReproError as exc:
+        msg = f"ERROR: {exc}"
+        print(msg, file=sys.stderr)
+        if io.log:
+            with open(io.log, "a") as fh:
+                print(msg, file=fh)
+        raise SystemExit(1) from None

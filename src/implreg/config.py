@@ -1,0 +1,120 @@
+"""Preset resolution and validation of config.yaml, with errors that name the key and the fix."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+PRESETS = ("smoke", "default", "paper")
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path: str | Path | None = None) -> dict:
+    return yaml.safe_load(Path(path or SCHEMA_PATH).read_text())
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Return base with override merged in: dicts merge recursively, everything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "<top level>"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """One line: which key, what is wrong, what is allowed."""
+    key = _key_path(error)
+    v = error.validator
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        where = key if key != "<top level>" else "the top level"
+        return f"unknown key(s) {', '.join(map(repr, extra))} in {where}; allowed keys: {', '.join(allowed)}"
+    if v == "enum":
+        return f"{key} = {error.instance!r} is not allowed; choose one of {error.validator_value}"
+    if v == "type":
+        return f"{key} = {error.instance!r} has the wrong type; expected {error.validator_value}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
+        return f"{key} = {error.instance!r} is out of range; it must be {bound} {error.validator_value}"
+    if v == "required":
+        return f"{key} is missing a required key: {error.message}"
+    desc = error.schema.get("description", "")
+    return f"{key}: {error.message}" + (f" ({desc.strip()})" if desc else "")
+
+
+def validate(config: dict, schema: dict | None = None, context: str = "") -> None:
+    """Raise ConfigError listing every problem in `config` (schema and cross-key checks)."""
+    schema = schema or load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [_explain(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))]
+    if not problems:
+        problems = _semantic_problems(config)
+    if problems:
+        head = f"invalid configuration{context}:"
+        tail = "Fix config.yaml (or the --config override); keys and ranges: workflow/schemas/config.schema.yaml"
+        raise ConfigError("\n  - ".join([head, *problems]) + "\n" + tail)
+
+
+def _semantic_problems(config: dict) -> list[str]:
+    """Checks a JSON schema cannot express."""
+    problems = []
+    for key in ("panels", "perturbed_panels"):
+        depths = [p["depth"] for p in config["norms"]["dmf"][key]]
+        if len(set(depths)) != len(depths):
+            problems.append(f"norms.dmf.{key}: depths must be unique, got {depths}")
+    tc = config["norms"]["tc"]
+    names = [e["name"] for e in tc["experiments"]]
+    if len(set(names)) != len(names):
+        problems.append(f"norms.tc.experiments: names must be unique, got {names}")
+    for i, exp in enumerate(tc["experiments"]):
+        size = exp["dim"] ** exp["order"]
+        too_many = [n for n in exp["num_observations"] if n > size]
+        if too_many:
+            problems.append(
+                f"norms.tc.experiments.{i}.num_observations: {too_many} exceed the {size} entries of a "
+                f"{exp['dim']}^{exp['order']} tensor"
+            )
+    return problems
+
+
+def resolve(raw: dict, schema: dict | None = None) -> dict:
+    """Merge the chosen preset into the base config and validate the result.
+
+    Every preset is validated (not only the chosen one), so a typo in a preset that is not in use
+    today is still reported.
+    """
+    schema = schema or load_schema()
+    preset = raw.get("preset", "default")
+    if preset not in PRESETS:
+        raise ConfigError(
+            f"preset = {preset!r} is not allowed; choose one of {list(PRESETS)} "
+            "(e.g. snakemake --config preset=smoke)"
+        )
+    presets = raw.get("presets") or {}
+    if not isinstance(presets, dict):
+        raise ConfigError("presets must be a mapping of preset name to overrides; see config.yaml")
+    unknown = sorted(set(presets) - set(PRESETS))
+    if unknown:
+        raise ConfigError(f"presets: unknown preset(s) {unknown}; allowed: {list(PRESETS)}")
+    resolved = None
+    for name in [preset, *(p for p in PRESETS if p != preset)]:
+        merged = deep_merge(raw, presets.get(name) or {})
+        merged["preset"] = name
+        validate(merged, schema, context=f" (preset {name!r})")
+        if name == preset:
+            resolved = merged
+    return resolved

@@ -1,0 +1,1 @@
+"""Figure drawing: reads measured numbers, never trains."""

@@ -1,0 +1,35 @@
+"""Shared look of all figures and deterministic saving (same bytes on every rerun)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from ..io import atomic_path  # noqa: E402
+
+
+def apply_style() -> None:
+    sns.set_theme(context="paper", style="whitegrid", font_scale=1.0)
+    plt.rcParams.update(
+        {
+            "pdf.fonttype": 42,  # editable text in PDFs
+            "svg.hashsalt": "implreg",
+            "savefig.bbox": "tight",
+            "figure.dpi": 100,
+        }
+    )
+
+
+def save_figure(fig, pdf_path: str | Path, png_path: str | Path | None = None, dpi: int = 150) -> None:
+    """Save PDF (and a PNG twin for the HTML report) without timestamps, atomically."""
+    with atomic_path(pdf_path, suffix=".pdf") as tmp:
+        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
+    if png_path is not None:
+        with atomic_path(png_path, suffix=".png") as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)

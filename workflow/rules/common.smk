@@ -1,0 +1,81 @@
+# Preset resolution, validation and target lists shared by every paper's rules.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # library importable without installing
+
+from implreg.config import resolve as _resolve_config
+from implreg.errors import ConfigError
+
+try:
+    CFG = _resolve_config(dict(config))
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None
+
+PRESET = CFG["preset"]
+NORMS = CFG["norms"]
+DMF = NORMS["dmf"]
+TC = NORMS["tc"]
+
+
+def fmt_num(x):
+    """Stable short text for a number in a path (0.01 -> 0.01, 1e-05 -> 1e-05)."""
+    return f"{float(x):g}"
+
+
+# The DMF problems: the main 2x2 setting and appendix A's perturbed ones (b22 = epsilon).
+DMF_SETTINGS = {
+    "main": {"observations": DMF["main_observations"], "det_sign": DMF["main_det_sign"]},
+    **{
+        f"perturbed_eps{fmt_num(eps)}": {
+            "observations": [*DMF["perturbed_observations"], float(eps)],
+            "det_sign": DMF["perturbed_det_sign"],
+        }
+        for eps in DMF["perturbed_epsilons"]
+    },
+}
+DMF_DEPTHS = [p["depth"] for p in DMF["panels"]]
+DMF_PERTURBED_DEPTHS = [p["depth"] for p in DMF["perturbed_panels"]]
+
+
+def dmf_runs(setting, depth):
+    """Runs of one (setting, depth) job: Fig. 1's panels, or appendix A's."""
+    panels = DMF["panels"] if setting == "main" else DMF["perturbed_panels"]
+    return {p["depth"]: p["runs"] for p in panels}[int(depth)]
+
+
+TC_EXPERIMENTS = {e["name"]: e for e in TC["experiments"]}
+
+NORMS_FIGURES = (
+    expand("figures/norms/dmf_unobserved_entry_depth{depth}.pdf", depth=DMF_DEPTHS)
+    + ["figures/norms/dmf_norms_rank.pdf"]
+    + expand("figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf", depth=DMF_PERTURBED_DEPTHS)
+    + expand("figures/norms/tc_{exp}.pdf", exp=list(TC_EXPERIMENTS))
+)
+ALL_FIGURES = NORMS_FIGURES
+
+
+def claims_of(figures):
+    return [f.replace(".pdf", ".claims.json") for f in figures]
+
+
+def png_of(figures):
+    return [f.replace(".pdf", ".png") for f in figures]
+
+
+wildcard_constraints:
+    depth=r"\d+",
+    setting=r"main|perturbed_eps[0-9.e+-]+",
+    exp=r"[a-z0-9_]+",
+    init=r"[0-9.e+-]+",
+
+
+rule summarise_claims:
+    input:
+        claims=claims_of(ALL_FIGURES),
+    output:
+        summary="results/claims_summary.json",
+    log:
+        "logs/summarise_claims/summary.log",
+    script:
+        "../../scripts/summarise_claims.py"

@@ -1,0 +1,112 @@
+# The norms paper (NeurIPS 2020): Fig. 1 + companion, appendix A (DMF), Fig. 2 + appendix B (TC).
+
+
+rule train_dmf:
+    output:
+        history="results/norms/dmf/{setting}/depth{depth}/history.npz",
+    params:
+        depth=lambda wc: int(wc.depth),
+        observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
+        det_sign=lambda wc: DMF_SETTINGS[wc.setting]["det_sign"],
+        runs=lambda wc: dmf_runs(wc.setting, wc.depth),
+        train={
+            k: DMF[k]
+            for k in (
+                "init_scale_mode",
+                "optimizer",
+                "stop_loss",
+                "stop_patience",
+                "log_every",
+                "max_steps",
+                "dtype",
+            )
+        },
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    log:
+        "logs/train_dmf/{setting}_depth{depth}.log",
+    benchmark:
+        "benchmarks/out/train_dmf/{setting}_depth{depth}.tsv"
+    script:
+        "../../scripts/train_dmf.py"
+
+
+rule measure_dmf:
+    input:
+        history=rules.train_dmf.output.history,
+    output:
+        table="results/norms/dmf/{setting}/depth{depth}/metrics.csv",
+        summary="results/norms/dmf/{setting}/depth{depth}/summary.json",
+    params:
+        schatten_p=DMF["schatten_p"],
+    log:
+        "logs/measure_dmf/{setting}_depth{depth}.log",
+    script:
+        "../../scripts/measure_dmf.py"
+
+
+rule plot_dmf_entry:
+    input:
+        table="results/norms/dmf/main/depth{depth}/metrics.csv",
+        summary="results/norms/dmf/main/depth{depth}/summary.json",
+    output:
+        pdf="figures/norms/dmf_unobserved_entry_depth{depth}.pdf",
+        png="figures/norms/dmf_unobserved_entry_depth{depth}.png",
+        claims="figures/norms/dmf_unobserved_entry_depth{depth}.claims.json",
+    params:
+        depth=lambda wc: int(wc.depth),
+        stop_loss=DMF["stop_loss"],
+        preset=PRESET,
+        figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
+    log:
+        "logs/plot_dmf_entry/depth{depth}.log",
+    script:
+        "../../scripts/plot_dmf_entry.py"
+
+
+rule plot_dmf_norms:
+    input:
+        tables=expand("results/norms/dmf/main/depth{depth}/metrics.csv", depth=DMF_DEPTHS),
+        summaries=expand("results/norms/dmf/main/depth{depth}/summary.json", depth=DMF_DEPTHS),
+    output:
+        pdf="figures/norms/dmf_norms_rank.pdf",
+        png="figures/norms/dmf_norms_rank.png",
+        claims="figures/norms/dmf_norms_rank.claims.json",
+    params:
+        depths=DMF_DEPTHS,
+        stop_loss=DMF["stop_loss"],
+        schatten_p=DMF["schatten_p"],
+        preset=PRESET,
+        figure="norms/dmf_norms_rank",
+    log:
+        "logs/plot_dmf_norms/plot.log",
+    script:
+        "../../scripts/plot_dmf_norms.py"
+
+
+rule plot_dmf_perturbed:
+    input:
+        tables=expand(
+            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/metrics.csv",
+            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
+        ),
+        summaries=expand(
+            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/summary.json",
+            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
+        ),
+    output:
+        pdf="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf",
+        png="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.png",
+        claims="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.claims.json",
+    params:
+        depth=lambda wc: int(wc.depth),
+        epsilons=DMF["perturbed_epsilons"],
+        stop_loss=DMF["stop_loss"],
+        preset=PRESET,
+        figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
+    log:
+        "logs/plot_dmf_perturbed/depth{depth}.log",
+    script:
+        "../../scripts/plot_dmf_perturbed.py"
