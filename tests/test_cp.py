@@ -82,7 +82,7 @@ def test_batched_equals_one_at_a_time():
     t, perm = make_cp_target(3, 5, 1, seed=2)
     obs = [perm[:40], perm[:90], perm]
     stds, seeds = [1e-2, 1e-3, 1e-2], [3, 4, 5]
-    kw = dict(R=10, max_steps=3000)
+    kw = {"R": 10, "max_steps": 3000}
     both = train_cp_completion(t, obs, stds, seeds, **kw)
     for i in range(3):
         solo = train_cp_completion(t, obs[i : i + 1], stds[i : i + 1], seeds[i : i + 1], **kw)

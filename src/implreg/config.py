@@ -102,14 +102,14 @@ def resolve(raw: dict, schema: dict | None = None) -> dict:
     if preset not in PRESETS:
         raise ConfigError(
             f"preset = {preset!r} is not allowed; choose one of {list(PRESETS)} "
-            "(e.g. snakemake --config preset=smoke)"
+            "in config.yaml or on the command line (e.g. snakemake --config preset=smoke)"
         )
     presets = raw.get("presets") or {}
     if not isinstance(presets, dict):
-        raise ConfigError("presets must be a mapping of preset name to overrides; see config.yaml")
+        raise ConfigError("presets must be a mapping of preset name to overrides; fix config.yaml")
     unknown = sorted(set(presets) - set(PRESETS))
     if unknown:
-        raise ConfigError(f"presets: unknown preset(s) {unknown}; allowed: {list(PRESETS)}")
+        raise ConfigError(f"presets: unknown preset(s) {unknown} in config.yaml; allowed: {list(PRESETS)}")
     resolved = None
     for name in [preset, *(p for p in PRESETS if p != preset)]:
         merged = deep_merge(raw, presets.get(name) or {})

@@ -93,6 +93,8 @@ def plot_perturbed_figure(panels, depth, stop_loss):
     norm = Normalize(1, max(max_step, 2))
     for ax, (eps, rows, summaries) in zip(axes[0], panels, strict=True):
         draw_entry_panel(ax, rows, summaries, stop_loss, f"depth {depth}, ε = {eps:g}", eps=eps, norm=norm)
+        if ax is not axes[0, 0]:
+            ax.set_ylabel("")
     axes[0, 0].legend(fontsize=6, loc="upper left")
     _colorbar(fig, list(axes[0]), norm, max_step)
     return fig

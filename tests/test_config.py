@@ -1,0 +1,64 @@
+import copy
+
+import pytest
+import yaml
+
+from implreg.config import PRESETS, deep_merge, load_schema, resolve
+from implreg.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def raw(repo):
+    return yaml.safe_load((repo / "config.yaml").read_text())
+
+
+def test_every_preset_resolves(raw):
+    for preset in PRESETS:
+        cfg = resolve({**raw, "preset": preset})
+        assert cfg["preset"] == preset
+    assert resolve({**raw, "preset": "smoke"})["norms"]["dmf"]["stop_loss"] > resolve(raw)["norms"]["dmf"]["stop_loss"]
+
+
+def test_deep_merge_replaces_lists_and_merges_dicts():
+    out = deep_merge({"a": {"b": 1, "c": [1, 2]}, "d": 0}, {"a": {"c": [3]}})
+    assert out == {"a": {"b": 1, "c": [3]}, "d": 0}
+
+
+def _schema_properties(node, path=""):
+    """Yield (path, schema) for every property declared in the schema, $defs included."""
+    for name, sub in node.get("properties", {}).items():
+        yield f"{path}.{name}".lstrip("."), sub
+        yield from _schema_properties(sub, f"{path}.{name}")
+        if isinstance(sub.get("items"), dict):
+            yield from _schema_properties(sub["items"], f"{path}.{name}[]")
+    for name, sub in node.get("$defs", {}).items():
+        yield from _schema_properties(sub, f"$defs.{name}")
+        if isinstance(sub.get("items"), dict):
+            yield from _schema_properties(sub["items"], f"$defs.{name}[]")
+
+
+def test_every_schema_key_has_description_and_default():
+    missing = [p for p, s in _schema_properties(load_schema()) if "description" not in s or "default" not in s]
+    assert not missing, f"schema keys without description/default: {missing}"
+
+
+@pytest.mark.parametrize(
+    "mutate, pattern",
+    [
+        (lambda c: c.update(preset="huge"), r"preset = 'huge' is not allowed.*smoke"),
+        (lambda c: c["norms"]["dmf"].update(stop_los=1e-4), r"unknown key\(s\) 'stop_los' in norms\.dmf"),
+        (lambda c: c["norms"]["tc"].update(lr=-0.1), r"norms\.tc\.lr = -0\.1 is out of range; it must be > 0"),
+        (lambda c: c["norms"]["tc"].update(repetitions="five"), r"norms\.tc\.repetitions = 'five' has the wrong type"),
+        (lambda c: c["norms"]["dmf"].update(dtype="float16"), r"norms\.dmf\.dtype = 'float16' is not allowed"),
+        (lambda c: c["norms"]["dmf"]["panels"][0]["runs"][0].update(lr=0), r"panels\.0\.runs\.0\.lr = 0"),
+        (lambda c: c["norms"]["tc"]["experiments"][0].update(num_observations=[10**6]), r"exceed the 512 entries"),
+        (lambda c: c["presets"]["smoke"]["norms"]["dmf"].update(stop_lss=1), r"(?s)preset 'smoke'.*'stop_lss'"),
+        (lambda c: c.update(colour="red"), r"unknown key\(s\) 'colour' in the top level"),
+    ],
+)
+def test_invalid_configs_name_key_and_fix(raw, mutate, pattern):
+    cfg = copy.deepcopy(raw)
+    mutate(cfg)
+    with pytest.raises(ConfigError, match=pattern) as exc:
+        resolve(cfg)
+    assert "config.yaml" in str(exc.value)
