@@ -2,12 +2,15 @@
 #   snakemake --cores 2                         every figure (preset from config.yaml)
 #   snakemake --cores 2 --config preset=smoke   the CI-sized version
 #   snakemake --cores 2 figures/norms/dmf_unobserved_entry_depth3.pdf
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# Resolved against the repository, so `--directory elsewhere` (used by the smoke test) works too.
+configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -141,10 +141,13 @@ def train_cp_completion(
     device: str | torch.device = "cpu",
     progress_label: str = "cp",
     run_names: Sequence[str] | None = None,
+    num_threads: int | None = None,
 ) -> dict:
     """Fit one CP factorization per run to that run's observed entries of ``target``, all runs batched.
 
     observed: one array of flat C-order indices per run (lengths may differ).
+    num_threads: torch threads during training (see :func:`implreg.engine.torch_threads`); pass the job's
+    thread budget (1 is best for order 3 and whenever other jobs share the cores).
     Returns ``{"tensors": [runs, *target.shape] float64, "steps": int64 [runs], "converged": bool [runs],
     "final_mse": float64 [runs] (observed-entry MSE of the final tensor), "R": int}``.
     """
@@ -165,7 +168,7 @@ def train_cp_completion(
     res = train_batched(params, loss_per_run, lr=lr, optimizer=optimizer, beta=beta, eps=eps,
                         max_steps=max_steps, check_every=check_every, stop_loss=stop_mse,
                         stop_patience=patience, run_data=[weights], progress_label=progress_label,
-                        run_names=run_names)
+                        run_names=run_names, num_threads=num_threads)
     with torch.no_grad():
         tensors = cp_reconstruct(res.params).to(torch.float64).cpu().numpy()
     return {"tensors": tensors, "steps": res.steps, "converged": res.converged,

@@ -110,3 +110,99 @@ rule plot_dmf_perturbed:
         "logs/plot_dmf_perturbed/depth{depth}.log",
     script:
         "../../scripts/plot_dmf_perturbed.py"
+
+
+rule train_tc:
+    input:
+        target="results/norms/tc/{exp}/target.npz",
+    output:
+        runs="results/norms/tc/{exp}/init{init}/runs.npz",
+    params:
+        init_std=lambda wc: float(wc.init),
+        init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
+        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        repetitions=TC["repetitions"],
+        seed=TC["seed"],
+        train={
+            "lr": TC["lr"],
+            "optimizer": TC["optimizer"],
+            "beta": TC["beta"],
+            "eps": TC["eps"],
+            "stop_mse": TC["stop_mse"],
+            "check_every": TC["check_every"],
+            "patience": TC["stop_patience"],
+            "max_steps": TC["max_steps"],
+        },
+        dtype=TC["dtype"],
+        device=CFG["device"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    log:
+        "logs/train_tc/{exp}_init{init}.log",
+    benchmark:
+        "benchmarks/out/train_tc/{exp}_init{init}.tsv"
+    script:
+        "../../scripts/train_tc.py"
+
+
+rule measure_tc:
+    input:
+        target="results/norms/tc/{exp}/target.npz",
+        runs=rules.train_tc.output.runs,
+    output:
+        table="results/norms/tc/{exp}/init{init}/metrics.csv",
+    params:
+        cp_rank=TC["cp_rank"],
+    threads: 1
+    log:
+        "logs/measure_tc/{exp}_init{init}.log",
+    benchmark:
+        "benchmarks/out/measure_tc/{exp}_init{init}.tsv"
+    script:
+        "../../scripts/measure_tc.py"
+
+
+rule measure_tc_linear:
+    input:
+        target="results/norms/tc/{exp}/target.npz",
+    output:
+        table="results/norms/tc/{exp}/linear.csv",
+    params:
+        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        cp_rank=TC["cp_rank"],
+    threads: 1
+    log:
+        "logs/measure_tc_linear/{exp}.log",
+    benchmark:
+        "benchmarks/out/measure_tc_linear/{exp}.tsv"
+    script:
+        "../../scripts/measure_tc_linear.py"
+
+
+rule plot_tc:
+    input:
+        runs=expand(
+            "results/norms/tc/{{exp}}/init{init}/metrics.csv",
+            init=[fmt_num(i) for i in TC["init_stds"]],
+        ),
+        linear="results/norms/tc/{exp}/linear.csv",
+    output:
+        pdf="figures/norms/tc_{exp}.pdf",
+        png="figures/norms/tc_{exp}.png",
+        claims="figures/norms/tc_{exp}.claims.json",
+    params:
+        init_stds=TC["init_stds"],
+        order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
+        dim=lambda wc: TC_EXPERIMENTS[wc.exp]["dim"],
+        target_rank=lambda wc: TC_EXPERIMENTS[wc.exp]["target_rank"],
+        rank_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_rank_from"],
+        error_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_from"],
+        error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
+        preset=PRESET,
+        figure=lambda wc: f"norms/tc_{wc.exp}",
+    log:
+        "logs/plot_tc/{exp}.log",
+    script:
+        "../../scripts/plot_tc.py"

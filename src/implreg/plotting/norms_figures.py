@@ -143,3 +143,42 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
     return fig
 
 
+
+
+TC_STYLES = [("tab:orange", "-", "v"), ("tab:green", "-.", "^"), ("tab:purple", ":", "s"), ("tab:brown", "--", "D")]
+
+
+def plot_tc_figure(runs_by_init, linear, title):
+    """Fig. 2: reconstruction error (left) and estimated CP rank (right) vs number of observations.
+
+    Medians over repetitions with 25th-75th percentile error bars; "linear" = zero-filled baseline.
+    """
+    from ..norms_tc import median_iqr
+
+    apply_style()
+    fig, (ax_err, ax_rank) = plt.subplots(1, 2, figsize=(6.2, 3.1))
+    lin = [r for r in linear if r["what"] == "linear"]
+    truth = next(r["rank"] for r in linear if r["what"] == "target")
+    ns = [r["num_obs"] for r in lin]
+    for ax, key in ((ax_err, "error"), (ax_rank, "rank")):
+        ax.plot(ns, [r[key] for r in lin], "o--", color="tab:blue", ms=4, label="linear")
+    for k, (init, rows) in enumerate(sorted(runs_by_init.items(), reverse=True)):
+        color, ls, marker = TC_STYLES[k % len(TC_STYLES)]
+        for ax, key in ((ax_err, "error"), (ax_rank, "rank")):
+            stats = median_iqr(rows, key)
+            x = sorted(stats)
+            q1, med, q3 = (np.array([stats[n][i] for n in x]) for i in range(3))
+            ax.errorbar(x, med, yerr=[med - q1, q3 - med], fmt=marker, ls=ls, color=color, ms=4, capsize=2,
+                        alpha=0.85, label=f"tf, init {init:g}")  # fmt: skip
+    ax_rank.axhline(truth, color="red", lw=2.5, alpha=0.6, label="ground truth", zorder=0)
+    ax_err.set_yscale("log")
+    ax_err.set_ylabel("reconstruction error")
+    ax_rank.set_ylabel("rank")
+    ax_rank.set_ylim(bottom=0)
+    for ax in (ax_err, ax_rank):
+        ax.set_xlabel("# of observations")
+        ax.set_xlim(min(ns) - 0.02 * max(ns), max(ns) * 1.02)
+    ax_rank.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
