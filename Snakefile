@@ -16,10 +16,11 @@ configfile: str(Path(workflow.basedir) / "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/norms.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:
+    default_target: True
     input:
         ALL_FIGURES,
         "results/claims_summary.json",
-    default_target: True

@@ -15,7 +15,15 @@ from implreg.cp import (
     reconstruction_error,
     train_cp_completion,
 )
+from implreg.engine import torch_threads
 from implreg.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny problems: 1 thread is fastest and avoids 10-50x slowdowns when other jobs share the cores."""
+    with torch_threads(1):
+        yield
 
 
 def test_reconstruct_rank1_outer_product():

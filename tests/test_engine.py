@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from implreg.engine import train_batched
+from implreg.engine import torch_threads, train_batched
 from implreg.errors import DivergenceError
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny problems: 1 thread is fastest and avoids 10-50x slowdowns when other jobs share the cores."""
+    with torch_threads(1):
+        yield
 
 
 def _quadratic(ps, data):
@@ -125,9 +132,32 @@ def test_divergence_raises_with_step_and_run():
     assert f"step {e.step}" in str(e) and "run bad" in str(e) and "learning rate" in str(e)
 
 
+def test_divergence_step_exact_with_sparse_nan_checks(monkeypatch):
+    # The accelerator path syncs only at checks but must still name the first non-finite step.
+    from implreg import engine
+
+    params, data = _problem(2)
+    lr = torch.tensor([0.1, 1e3], dtype=torch.float64)
+    kw = {"lr": lr, "optimizer": "gd", "max_steps": 10_000, "run_data": data}
+    with pytest.raises(DivergenceError) as dense:
+        train_batched(params, _quadratic, **kw)
+    monkeypatch.setattr(engine, "_nan_check_every", lambda dev, check_every: 37)
+    with pytest.raises(DivergenceError) as sparse:
+        train_batched(params, _quadratic, **kw)
+    assert sparse.value.step == dense.value.step
+    assert sparse.value.last_finite_loss == dense.value.last_finite_loss
+
+
 def test_max_steps_means_not_converged():
     params, data = _problem(2)
     res = train_batched(params, _quadratic, lr=1e-3, optimizer="adaptive", max_steps=250, check_every=10,
                         stop_loss=1e-12, run_data=data)
     assert res.steps.tolist() == [250, 250] and res.converged.tolist() == [False, False]
     np.testing.assert_allclose(res.final_loss, _quadratic(res.params, data).numpy())
+
+
+def test_torch_threads_restores_setting():
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

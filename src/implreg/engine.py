@@ -175,8 +175,7 @@ def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_ever
 
     cur = [p.detach().clone().requires_grad_(True) for p in params]
     data = [d.to(dev) for d in run_data]
-    lr_all = torch.as_tensor(lr, dtype=dtype, device=dev).expand(n_runs).clone()
-    lr_act = lr_all.clone()
+    lr_act = torch.as_tensor(lr, dtype=dtype, device=dev).expand(n_runs).clone()
     run_ids = torch.arange(n_runs, device=dev)
     v = torch.zeros(n_runs, dtype=dtype, device=dev)  # adaptive-step accumulator, per active run
     hits = torch.zeros(n_runs, dtype=torch.long, device=dev)
@@ -188,8 +187,10 @@ def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_ever
     final_loss = np.full(n_runs, np.nan)
     hist = _History(n_runs)
 
-    # On CPU a per-step sync is free, so divergence is reported at the exact step; elsewhere check at checks.
-    nan_every = 1 if dev.type == "cpu" else check_every
+    # On CPU a per-step sync is cheap, so check every step. On an accelerator check only at the stopping
+    # checks, but record each run's first non-finite step on the device so the error still names it.
+    nan_every = _nan_check_every(dev, check_every)
+    first_bad = None if nan_every == 1 else torch.full((n_runs,), -1, dtype=torch.long, device=dev)
     prog = Progress(max_steps, label=progress_label, every_s=progress_every_s)
     last_print = time.monotonic()
 
@@ -199,9 +200,12 @@ def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_ever
         if loss.shape != (cur[0].shape[0],):
             raise ConfigError(f"loss_per_run must return shape [{cur[0].shape[0]}], got {tuple(loss.shape)}.")
         ld = loss.detach()
+        finite = torch.isfinite(ld)
+        if first_bad is not None:
+            first_bad[run_ids] = torch.where(~finite & (first_bad[run_ids] < 0), t, first_bad[run_ids])
         if t % nan_every == 0 or t + 1 == max_steps:
-            _raise_if_nonfinite(ld, t, run_ids, last_finite, names)
-        last_finite[run_ids] = torch.where(torch.isfinite(ld), ld, last_finite[run_ids])
+            _raise_if_nonfinite(ld, t, run_ids, last_finite, names, first_bad)
+        last_finite[run_ids] = torch.where(finite, ld, last_finite[run_ids])
 
         if log_every is not None and t % log_every == 0:
             _log(hist, log_fn, t, run_ids, cur, ld)
@@ -223,7 +227,7 @@ def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_ever
             hits = torch.where(ld < stop_loss, hits + 1, torch.zeros_like(hits))
             done = hits > stop_patience
             if bool(done.any()):
-                _raise_if_nonfinite(ld, t - 1, run_ids, last_finite, names)
+                _raise_if_nonfinite(ld, t - 1, run_ids, last_finite, names, first_bad)
                 cur, data, lr_act, v, hits, run_ids = _retire(
                     done, cur, data, lr_act, v, hits, run_ids, final, steps, converged, final_loss,
                     loss_per_run, t)
@@ -245,15 +249,22 @@ def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_ever
     return TrainResult([p.detach() for p in final], steps, converged, final_loss, hist.arrays())
 
 
+def _nan_check_every(dev: torch.device, check_every: int) -> int:
+    return 1 if dev.type == "cpu" else check_every
+
+
 _HINT = "Lower the learning rate or the init scale (or use float64) and rerun."
 
 
-def _raise_if_nonfinite(ld: Tensor, t: int, run_ids: Tensor, last_finite: Tensor, names: list[str]) -> None:
+def _raise_if_nonfinite(ld: Tensor, t: int, run_ids: Tensor, last_finite: Tensor, names: list[str],
+                        first_bad: Tensor | None = None) -> None:
+    """Raise for the first active run (in batch order) whose current loss is NaN/inf."""
     bad = ~torch.isfinite(ld)
     if bool(bad.any()):
         j = int(bad.nonzero()[0, 0])
         i = int(run_ids[j])
-        raise DivergenceError(t, float(last_finite[i]), run=names[i], hint=_HINT)
+        step = int(first_bad[i]) if first_bad is not None and int(first_bad[i]) >= 0 else t
+        raise DivergenceError(step, float(last_finite[i]), run=names[i], hint=_HINT)
 
 
 def _log(hist: _History, log_fn: LogFn | None, t: int, run_ids: Tensor, cur: list[Tensor], ld: Tensor) -> None:

@@ -1,8 +1,18 @@
 # Preset resolution, validation and target lists shared by every paper's rules.
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # library importable without installing
+# The library is importable without installing it, here and in every job's script (jobs inherit the env).
+_SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, _SRC)
+_ENV = dict(os.environ)
+os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SRC, _ENV.get("PYTHONPATH")) if p))
+    p for p in (_SRC, os.environ.get("PYTHONPATH")) if p
+)
+
+# For `--sdm conda`; ignored otherwise (pip is the default route). Relative to workflow/rules/*.smk.
+CONDA_ENV = "../../envs/environment.yml"
 
 from implreg.config import resolve as _resolve_config
 from implreg.errors import ConfigError
@@ -25,7 +35,10 @@ def fmt_num(x):
 
 # The DMF problems: the main 2x2 setting and appendix A's perturbed ones (b22 = epsilon).
 DMF_SETTINGS = {
-    "main": {"observations": DMF["main_observations"], "det_sign": DMF["main_det_sign"]},
+    "main": {
+        "observations": DMF["main_observations"],
+        "det_sign": DMF["main_det_sign"],
+    },
     **{
         f"perturbed_eps{fmt_num(eps)}": {
             "observations": [*DMF["perturbed_observations"], float(eps)],
@@ -49,7 +62,10 @@ TC_EXPERIMENTS = {e["name"]: e for e in TC["experiments"]}
 NORMS_FIGURES = (
     expand("figures/norms/dmf_unobserved_entry_depth{depth}.pdf", depth=DMF_DEPTHS)
     + ["figures/norms/dmf_norms_rank.pdf"]
-    + expand("figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf", depth=DMF_PERTURBED_DEPTHS)
+    + expand(
+        "figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf",
+        depth=DMF_PERTURBED_DEPTHS,
+    )
     + expand("figures/norms/tc_{exp}.pdf", exp=list(TC_EXPERIMENTS))
 )
 ALL_FIGURES = NORMS_FIGURES
@@ -68,14 +84,3 @@ wildcard_constraints:
     setting=r"main|perturbed_eps[0-9.e+-]+",
     exp=r"[a-z0-9_]+",
     init=r"[0-9.e+-]+",
-
-
-rule summarise_claims:
-    input:
-        claims=claims_of(ALL_FIGURES),
-    output:
-        summary="results/claims_summary.json",
-    log:
-        "logs/summarise_claims/summary.log",
-    script:
-        "../../scripts/summarise_claims.py"

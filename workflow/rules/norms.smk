@@ -4,6 +4,16 @@
 rule train_dmf:
     output:
         history="results/norms/dmf/{setting}/depth{depth}/history.npz",
+    log:
+        "logs/train_dmf/{setting}_depth{depth}.log",
+    benchmark:
+        "benchmarks/out/train_dmf/{setting}_depth{depth}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
     params:
         depth=lambda wc: int(wc.depth),
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
@@ -21,14 +31,6 @@ rule train_dmf:
                 "dtype",
             )
         },
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=30,
-    log:
-        "logs/train_dmf/{setting}_depth{depth}.log",
-    benchmark:
-        "benchmarks/out/train_dmf/{setting}_depth{depth}.tsv"
     script:
         "../../scripts/train_dmf.py"
 
@@ -39,10 +41,12 @@ rule measure_dmf:
     output:
         table="results/norms/dmf/{setting}/depth{depth}/metrics.csv",
         summary="results/norms/dmf/{setting}/depth{depth}/summary.json",
-    params:
-        schatten_p=DMF["schatten_p"],
     log:
         "logs/measure_dmf/{setting}_depth{depth}.log",
+    conda:
+        CONDA_ENV
+    params:
+        schatten_p=DMF["schatten_p"],
     script:
         "../../scripts/measure_dmf.py"
 
@@ -53,35 +57,53 @@ rule plot_dmf_entry:
         summary="results/norms/dmf/main/depth{depth}/summary.json",
     output:
         pdf="figures/norms/dmf_unobserved_entry_depth{depth}.pdf",
-        png="figures/norms/dmf_unobserved_entry_depth{depth}.png",
+        png=report(
+            "figures/norms/dmf_unobserved_entry_depth{depth}.png",
+            caption="../report/dmf_entry.rst",
+            category="norms",
+            subcategory="Fig. 1",
+        ),
         claims="figures/norms/dmf_unobserved_entry_depth{depth}.claims.json",
+    log:
+        "logs/plot_dmf_entry/depth{depth}.log",
+    conda:
+        CONDA_ENV
     params:
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
-    log:
-        "logs/plot_dmf_entry/depth{depth}.log",
     script:
         "../../scripts/plot_dmf_entry.py"
 
 
 rule plot_dmf_norms:
     input:
-        tables=expand("results/norms/dmf/main/depth{depth}/metrics.csv", depth=DMF_DEPTHS),
-        summaries=expand("results/norms/dmf/main/depth{depth}/summary.json", depth=DMF_DEPTHS),
+        tables=expand(
+            "results/norms/dmf/main/depth{depth}/metrics.csv", depth=DMF_DEPTHS
+        ),
+        summaries=expand(
+            "results/norms/dmf/main/depth{depth}/summary.json", depth=DMF_DEPTHS
+        ),
     output:
         pdf="figures/norms/dmf_norms_rank.pdf",
-        png="figures/norms/dmf_norms_rank.png",
+        png=report(
+            "figures/norms/dmf_norms_rank.png",
+            caption="../report/dmf_norms.rst",
+            category="norms",
+            subcategory="Fig. 1",
+        ),
         claims="figures/norms/dmf_norms_rank.claims.json",
+    log:
+        "logs/plot_dmf_norms/plot.log",
+    conda:
+        CONDA_ENV
     params:
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
         schatten_p=DMF["schatten_p"],
         preset=PRESET,
         figure="norms/dmf_norms_rank",
-    log:
-        "logs/plot_dmf_norms/plot.log",
     script:
         "../../scripts/plot_dmf_norms.py"
 
@@ -98,16 +120,23 @@ rule plot_dmf_perturbed:
         ),
     output:
         pdf="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf",
-        png="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.png",
+        png=report(
+            "figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.png",
+            caption="../report/dmf_perturbed.rst",
+            category="norms",
+            subcategory="appendix A",
+        ),
         claims="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.claims.json",
+    log:
+        "logs/plot_dmf_perturbed/depth{depth}.log",
+    conda:
+        CONDA_ENV
     params:
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
-    log:
-        "logs/plot_dmf_perturbed/depth{depth}.log",
     script:
         "../../scripts/plot_dmf_perturbed.py"
 
@@ -117,6 +146,16 @@ rule train_tc:
         target="results/norms/tc/{exp}/target.npz",
     output:
         runs="results/norms/tc/{exp}/init{init}/runs.npz",
+    log:
+        "logs/train_tc/{exp}_init{init}.log",
+    benchmark:
+        "benchmarks/out/train_tc/{exp}_init{init}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=120,
     params:
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
@@ -135,14 +174,6 @@ rule train_tc:
         },
         dtype=TC["dtype"],
         device=CFG["device"],
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=120,
-    log:
-        "logs/train_tc/{exp}_init{init}.log",
-    benchmark:
-        "benchmarks/out/train_tc/{exp}_init{init}.tsv"
     script:
         "../../scripts/train_tc.py"
 
@@ -153,13 +184,15 @@ rule measure_tc:
         runs=rules.train_tc.output.runs,
     output:
         table="results/norms/tc/{exp}/init{init}/metrics.csv",
-    params:
-        cp_rank=TC["cp_rank"],
-    threads: 1
     log:
         "logs/measure_tc/{exp}_init{init}.log",
     benchmark:
         "benchmarks/out/measure_tc/{exp}_init{init}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    params:
+        cp_rank=TC["cp_rank"],
     script:
         "../../scripts/measure_tc.py"
 
@@ -169,14 +202,16 @@ rule measure_tc_linear:
         target="results/norms/tc/{exp}/target.npz",
     output:
         table="results/norms/tc/{exp}/linear.csv",
-    params:
-        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
-        cp_rank=TC["cp_rank"],
-    threads: 1
     log:
         "logs/measure_tc_linear/{exp}.log",
     benchmark:
         "benchmarks/out/measure_tc_linear/{exp}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    params:
+        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        cp_rank=TC["cp_rank"],
     script:
         "../../scripts/measure_tc_linear.py"
 
@@ -190,8 +225,17 @@ rule plot_tc:
         linear="results/norms/tc/{exp}/linear.csv",
     output:
         pdf="figures/norms/tc_{exp}.pdf",
-        png="figures/norms/tc_{exp}.png",
+        png=report(
+            "figures/norms/tc_{exp}.png",
+            caption="../report/tc.rst",
+            category="norms",
+            subcategory="Fig. 2 / appendix B",
+        ),
         claims="figures/norms/tc_{exp}.claims.json",
+    log:
+        "logs/plot_tc/{exp}.log",
+    conda:
+        CONDA_ENV
     params:
         init_stds=TC["init_stds"],
         order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
@@ -202,7 +246,5 @@ rule plot_tc:
         error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
-    log:
-        "logs/plot_tc/{exp}.log",
     script:
         "../../scripts/plot_tc.py"

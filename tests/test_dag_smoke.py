@@ -1,0 +1,80 @@
+"""The whole DAG through the snakemake CLI on the smoke preset (the issue's DAG-level check)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+
+
+def _snakemake(workdir, *args, check=True):
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([*SNAKEMAKE, "--directory", str(workdir), *args], capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("smoke")
+    _snakemake(workdir, "--cores", "2", "--config", "preset=smoke")
+    return workdir
+
+
+@pytest.mark.dag
+def test_every_figure_has_pdf_png_and_claims(smoke_run):
+    figs = sorted((smoke_run / "figures").rglob("*.pdf"))
+    names = {f.name for f in figs}
+    for expected in ("dmf_unobserved_entry_depth3.pdf", "dmf_norms_rank.pdf", "tc_rank1_order3.pdf",
+                     "tc_rank1_order4.pdf", "dmf_perturbed_unobserved_entry_depth3.pdf"):
+        assert expected in names
+    for pdf in figs:
+        assert pdf.with_suffix(".png").stat().st_size > 1000
+        claims = json.loads(pdf.with_name(pdf.stem + ".claims.json").read_text())
+        assert set(claims) == {"figure", "preset", "claims"} and claims["preset"] == "smoke"
+        assert claims["claims"], pdf
+        for c in claims["claims"]:
+            assert set(c) == {"id", "statement", "measured", "expected", "passed"}
+            assert c["passed"] in (True, False, None)
+
+
+@pytest.mark.dag
+def test_smoke_claims_do_not_fail(smoke_run):
+    summary = json.loads((smoke_run / "results" / "claims_summary.json").read_text())
+    assert summary["failed"] == 0, summary["failures"]
+    assert summary["passed"] > 20
+
+
+@pytest.mark.dag
+def test_pdf_has_no_timestamp(smoke_run):
+    pdf = (smoke_run / "figures" / "norms" / "dmf_unobserved_entry_depth3.pdf").read_bytes()
+    assert b"/CreationDate" not in pdf and b"/ModDate" not in pdf
+
+
+@pytest.mark.dag
+def test_numbers_behind_figures_exist(smoke_run):
+    assert (smoke_run / "results/norms/dmf/main/depth3/metrics.csv").stat().st_size > 0
+    assert (smoke_run / "results/norms/tc/rank1_order3/linear.csv").stat().st_size > 0
+
+
+@pytest.mark.dag
+def test_bad_preset_is_refused_naming_the_key(tmp_path):
+    proc = _snakemake(tmp_path, "-n", "--config", "preset=huge", check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "preset = 'huge' is not allowed" in text and "smoke" in text
+
+
+@pytest.mark.dag
+def test_unknown_figure_target_is_refused(tmp_path):
+    proc = _snakemake(tmp_path, "-n", "--config", "preset=smoke", "figures/norms/no_such_figure.pdf", check=False)
+    assert proc.returncode != 0
+    assert "MissingRuleException" in proc.stdout + proc.stderr or "No rule to produce" in proc.stdout + proc.stderr
