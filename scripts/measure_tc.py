@@ -18,7 +18,10 @@ def main(io):
     with np.load(io.input.target) as z:
         target = z["tensor"]
     with np.load(io.input.runs) as z:
-        grid = [{"num_obs": int(n), "rep": int(r), "seed": int(s)} for n, r, s in zip(z["num_obs"], z["rep"], z["seed"])]
+        grid = [
+            {"num_obs": int(n), "rep": int(r), "seed": int(s)}
+            for n, r, s in zip(z["num_obs"], z["rep"], z["seed"], strict=False)
+        ]
         rows = measure_runs(target, z["tensors"], grid, z["steps"], z["converged"], dict(io.params.cp_rank))
     write_csv(io.output.table, rows)
 

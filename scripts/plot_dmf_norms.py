@@ -11,8 +11,13 @@ IO = job_io(
     __doc__,
     inputs={"tables": "metrics CSVs, one per depth", "summaries": "summary JSONs, one per depth"},
     outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
-    params={"depths": "depths (order of inputs)", "stop_loss": "loss threshold", "schatten_p": "quasi-norm p",
-            "preset": "preset name", "figure": "figure id"},
+    params={
+        "depths": "depths (order of inputs)",
+        "stop_loss": "loss threshold",
+        "schatten_p": "quasi-norm p",
+        "preset": "preset name",
+        "figure": "figure id",
+    },
 )
 
 

@@ -11,8 +11,13 @@ IO = job_io(
     __doc__,
     inputs={"tables": "metrics CSVs, one per epsilon", "summaries": "summary JSONs, one per epsilon"},
     outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
-    params={"depth": "depth", "epsilons": "list of b22 values (order of inputs)", "stop_loss": "loss threshold",
-            "preset": "preset name", "figure": "figure id"},
+    params={
+        "depth": "depth",
+        "epsilons": "list of b22 values (order of inputs)",
+        "stop_loss": "loss threshold",
+        "preset": "preset name",
+        "figure": "figure id",
+    },
 )
 
 

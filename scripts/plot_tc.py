@@ -11,10 +11,17 @@ IO = job_io(
     __doc__,
     inputs={"runs": "measure_tc CSVs, one per init (order of init_stds)", "linear": "measure_tc_linear CSV"},
     outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
-    params={"init_stds": "init stds", "order": "order", "dim": "mode size", "target_rank": "CP rank",
-            "rank_from": "N from which rank recovery is claimed", "error_from": "N from which the error claim holds",
-            "error_factor": "required error ratio to linear",
-            "preset": "preset", "figure": "figure id"},
+    params={
+        "init_stds": "init stds",
+        "order": "order",
+        "dim": "mode size",
+        "target_rank": "CP rank",
+        "rank_from": "N from which rank recovery is claimed",
+        "error_from": "N from which the error claim holds",
+        "error_factor": "required error ratio to linear",
+        "preset": "preset",
+        "figure": "figure id",
+    },
 )
 
 
@@ -23,8 +30,9 @@ def main(io):
     tables = io.input.runs.split(",") if isinstance(io.input.runs, str) else list(io.input.runs)
     runs_by_init = {float(i): read_csv_rows(t) for i, t in zip(p.init_stds, tables, strict=True)}
     linear = read_csv_rows(io.input.linear)
-    claims = tc_claims(runs_by_init, linear, int(p.target_rank), int(p.rank_from), int(p.error_from),
-                       float(p.error_factor))
+    claims = tc_claims(
+        runs_by_init, linear, int(p.target_rank), int(p.rank_from), int(p.error_from), float(p.error_factor)
+    )
     shape = "x".join([str(p.dim)] * int(p.order))
     title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion"
     save_figure(plot_tc_figure(runs_by_init, linear, title), io.output.pdf, io.output.png)

@@ -39,6 +39,7 @@ def main(io):
         device=p.device,
         progress_label=f"tc init {p.init_std:g}",
         run_names=[f"N={g['num_obs']} rep={g['rep']}" for g in grid],
+        num_threads=io.threads,
         **p.train,
     )
     write_npz(

@@ -44,7 +44,7 @@ def test_agreement_claim_fails_when_curves_differ(depth3):
 
 def test_nonconverged_run_fails_claim(depth3):
     rows, summaries = depth3
-    wrong = [dict(summaries[0], converged=False)] + summaries[1:]
+    wrong = [dict(summaries[0], converged=False), *summaries[1:]]
     assert _by_id(entry_claims(rows, wrong, 3, STOP))["runs_reach_stop_loss"].passed is False
 
 
@@ -67,8 +67,16 @@ def test_norms_claims_pass_and_fail(depth3):
 
 def test_claims_file_format_and_summary(tmp_path):
     path = tmp_path / "x.claims.json"
-    doc = write_claims(path, "norms/x", "smoke", [Claim("a", "s", np.float64(np.nan), "e", True),
-                                                 Claim("b", "s", 1.0, "e", None), Claim("c", "s", 2, "e", False)])
+    doc = write_claims(
+        path,
+        "norms/x",
+        "smoke",
+        [
+            Claim("a", "s", np.float64(np.nan), "e", True),
+            Claim("b", "s", 1.0, "e", None),
+            Claim("c", "s", 2, "e", False),
+        ],
+    )
     assert set(doc) == {"figure", "preset", "claims"}
     assert doc["claims"][0]["measured"] is None  # NaN is not valid JSON
     out = summarise([path])

@@ -54,8 +54,10 @@ def test_reference_instance_linear_baseline_ranks():
     """
     path = shared_data_dir() / REFERENCE
     if not path.is_file():
-        pytest.fail(f"reference data {path} is missing: restore /work/shared/data or set IMPLREG_SHARED_DATA "
-                    f"to the folder that holds {REFERENCE}.")
+        pytest.fail(
+            f"reference data {path} is missing: restore /work/shared/data or set IMPLREG_SHARED_DATA "
+            f"to the folder that holds {REFERENCE}."
+        )
     with np.load(path) as d:
         target = d["target_tensor"].astype(np.float64)
         perm = d["train_indices_order"]

@@ -33,9 +33,7 @@ def test_balanced_init_is_balanced():
 
 def test_product_scale_mode_gives_product_std():
     depth, init = 3, 1e-2
-    rng_prods = [
-        _product(init_layers(DMFRun(1e-3, init, False, s), depth, 2, 0, "product"))[0, 0] for s in range(4000)
-    ]
+    rng_prods = [_product(init_layers(DMFRun(1e-3, init, False, s), depth, 2, 0, "product"))[0, 0] for s in range(4000)]
     assert np.std(rng_prods) == pytest.approx(init, rel=0.1)
     assert per_layer_std(init, depth, 2, "per_layer") == init
 

@@ -61,8 +61,7 @@ def test_gd_matches_hand_computed_step():
 def test_adaptive_second_step_matches_formula():
     params, data = _problem(1)
     lr, beta, eps = 0.05, 0.9, 1e-6
-    res = train_batched(params, _quadratic, lr=lr, optimizer="adaptive", beta=beta, eps=eps, max_steps=2,
-                        run_data=data)
+    res = train_batched(params, _quadratic, lr=lr, optimizer="adaptive", beta=beta, eps=eps, max_steps=2, run_data=data)
     p = [x.clone() for x in params]
     v = 0.0
     for t in (1, 2):
@@ -102,8 +101,19 @@ def test_finished_runs_are_compacted_and_stop():
         seen.append((step, run_ids.tolist(), ps[0].shape[0]))
         return {"a00": ps[0][:, 0, 0]}
 
-    res = train_batched(params, _quadratic, lr=lr, optimizer="gd", max_steps=2000, check_every=10,
-                        stop_loss=1e-10, stop_patience=2, log_every=10, log_fn=log_fn, run_data=data)
+    res = train_batched(
+        params,
+        _quadratic,
+        lr=lr,
+        optimizer="gd",
+        max_steps=2000,
+        check_every=10,
+        stop_loss=1e-10,
+        stop_patience=2,
+        log_every=10,
+        log_fn=log_fn,
+        run_data=data,
+    )
     assert res.converged.tolist() == [True, True, False]
     assert res.steps[0] < res.steps[1] < res.steps[2] == 2000
     assert all(s % 10 == 0 for s in res.steps[:2]) and res.steps[0] >= 30  # patience 2 → ≥ 3 hits
@@ -125,8 +135,9 @@ def test_divergence_raises_with_step_and_run():
     params, data = _problem(2)
     lr = torch.tensor([0.1, 1e3], dtype=torch.float64)  # run 1: |1 − lr| ≫ 1 → blows up to inf/NaN
     with pytest.raises(DivergenceError) as err:
-        train_batched(params, _quadratic, lr=lr, optimizer="gd", max_steps=10_000, run_data=data,
-                      run_names=["ok", "bad"])
+        train_batched(
+            params, _quadratic, lr=lr, optimizer="gd", max_steps=10_000, run_data=data, run_names=["ok", "bad"]
+        )
     e = err.value
     assert e.run == "bad" and 50 < e.step < 10_000 and np.isfinite(e.last_finite_loss)
     assert f"step {e.step}" in str(e) and "run bad" in str(e) and "learning rate" in str(e)
@@ -150,8 +161,9 @@ def test_divergence_step_exact_with_sparse_nan_checks(monkeypatch):
 
 def test_max_steps_means_not_converged():
     params, data = _problem(2)
-    res = train_batched(params, _quadratic, lr=1e-3, optimizer="adaptive", max_steps=250, check_every=10,
-                        stop_loss=1e-12, run_data=data)
+    res = train_batched(
+        params, _quadratic, lr=1e-3, optimizer="adaptive", max_steps=250, check_every=10, stop_loss=1e-12, run_data=data
+    )
     assert res.steps.tolist() == [250, 250] and res.converged.tolist() == [False, False]
     np.testing.assert_allclose(res.final_loss, _quadratic(res.params, data).numpy())
 

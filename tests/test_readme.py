@@ -7,7 +7,7 @@ import yaml
 
 def test_ci_runs_the_readme_test_command(repo):
     readme = (repo / "README.md").read_text()
-    ci_cmd = [l for l in (repo / ".ci/run").read_text().splitlines() if l.startswith("python3 -m venv")]
+    ci_cmd = [line for line in (repo / ".ci/run").read_text().splitlines() if line.startswith("python3 -m venv")]
     assert len(ci_cmd) == 1
     assert ci_cmd[0] in readme
 

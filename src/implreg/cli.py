@@ -48,8 +48,9 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
             log=smk.log[0] if len(smk.log) else None,
             wildcards=dict(smk.wildcards.items()),
         )
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=_epilog(inputs, outputs, params))  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog(inputs, outputs, params)
+    )
     parser.add_argument("--input", nargs="*", default=[], metavar="NAME=PATH")
     parser.add_argument("--output", nargs="*", default=[], metavar="NAME=PATH")
     parser.add_argument("--params", default="{}", help="JSON object of parameters")

@@ -49,7 +49,7 @@ def cp_reconstruct(factors: Sequence[Tensor], batched: bool = True) -> Tensor:
     """
     if not batched:
         return cp_reconstruct([f.unsqueeze(0) for f in factors], batched=True).squeeze(0)
-    shape = (factors[0].shape[0],) + tuple(f.shape[1] for f in factors)
+    shape = (factors[0].shape[0], *tuple(f.shape[1] for f in factors))
     if len(factors) == 1:
         return factors[0].sum(-1)
     half = len(factors) // 2
@@ -110,8 +110,9 @@ def _observation_weights(observed: Sequence[np.ndarray], numel: int) -> np.ndarr
     return w
 
 
-def init_cp_factors(shape: Sequence[int], R: int, init_stds: Sequence[float], seeds: Sequence[int],
-                    dtype: torch.dtype = torch.float64) -> list[Tensor]:
+def init_cp_factors(
+    shape: Sequence[int], R: int, init_stds: Sequence[float], seeds: Sequence[int], dtype: torch.dtype = torch.float64
+) -> list[Tensor]:
     """Per-run i.i.d. N(0, std²) factors ``[runs, d_n, R]``; run i uses only torch.Generator(seed_i).
 
     Drawn in float64 and then cast, so a run starts from the same point (up to rounding) in either dtype.
@@ -155,8 +156,10 @@ def train_cp_completion(
     target = np.asarray(target, dtype=np.float64)
     n_runs = len(observed)
     if not (len(init_stds) == len(seeds) == n_runs) or n_runs == 0:
-        raise ConfigError(f"train_cp_completion: observed/init_stds/seeds must be non-empty with equal lengths, "
-                          f"got {n_runs}, {len(init_stds)}, {len(seeds)}.")
+        raise ConfigError(
+            f"train_cp_completion: observed/init_stds/seeds must be non-empty with equal lengths, "
+            f"got {n_runs}, {len(init_stds)}, {len(seeds)}."
+        )
     R = default_cp_components(target.shape) if R is None else int(R)
     weights = torch.as_tensor(_observation_weights(observed, target.size), dtype=dtype, device=device)
     t_flat = torch.as_tensor(target.reshape(-1), dtype=dtype, device=device)
@@ -166,11 +169,22 @@ def train_cp_completion(
         x = cp_reconstruct(ps).reshape(ps[0].shape[0], -1)
         return ((x - t_flat).square() * data[0]).sum(1)
 
-    res = train_batched(params, loss_per_run, lr=lr, optimizer=optimizer, beta=beta, eps=eps,
-                        max_steps=max_steps, check_every=check_every, stop_loss=stop_mse,
-                        stop_patience=patience, run_data=[weights], progress_label=progress_label,
-                        run_names=run_names, num_threads=num_threads)
+    res = train_batched(
+        params,
+        loss_per_run,
+        lr=lr,
+        optimizer=optimizer,
+        beta=beta,
+        eps=eps,
+        max_steps=max_steps,
+        check_every=check_every,
+        stop_loss=stop_mse,
+        stop_patience=patience,
+        run_data=[weights],
+        progress_label=progress_label,
+        run_names=run_names,
+        num_threads=num_threads,
+    )
     with torch.no_grad():
         tensors = cp_reconstruct(res.params).to(torch.float64).cpu().numpy()
-    return {"tensors": tensors, "steps": res.steps, "converged": res.converged,
-            "final_mse": res.final_loss, "R": R}
+    return {"tensors": tensors, "steps": res.steps, "converged": res.converged, "final_mse": res.final_loss, "R": R}

@@ -91,12 +91,27 @@ def cp_als(
     return factors, mse
 
 
-def _fits(tensor: np.ndarray, r: int, tol_mse: float, max_sweeps: int, restarts: int, seed: int,
-          stall_window: int, stall_rtol: float) -> bool:
+def _fits(
+    tensor: np.ndarray,
+    r: int,
+    tol_mse: float,
+    max_sweeps: int,
+    restarts: int,
+    seed: int,
+    stall_window: int,
+    stall_rtol: float,
+) -> bool:
     """Whether any of `restarts` seeded CP-ALS starts with r components reaches MSE < tol_mse."""
     for k in range(restarts):
-        _, mse = cp_als(tensor, r, max_sweeps=max_sweeps, tol_mse=tol_mse, seed=(seed, r, k),
-                        stall_window=stall_window, stall_rtol=stall_rtol)
+        _, mse = cp_als(
+            tensor,
+            r,
+            max_sweeps=max_sweeps,
+            tol_mse=tol_mse,
+            seed=(seed, r, k),
+            stall_window=stall_window,
+            stall_rtol=stall_rtol,
+        )
         if mse < tol_mse:
             return True
     return False

@@ -132,9 +132,28 @@ def _matmul(a, b, out):
 
 @numba.njit(cache=True)
 def _advance(
-    layers, target, mask, lr, adaptive, beta, eps, v, step, hits, status, max_steps, n_steps,
-    log_every, stop_loss, patience, hist_step, hist_loss, hist_prod, n_logged, last_finite,
-):  # fmt: skip
+    layers,
+    target,
+    mask,
+    lr,
+    adaptive,
+    beta,
+    eps,
+    v,
+    step,
+    hits,
+    status,
+    max_steps,
+    n_steps,
+    log_every,
+    stop_loss,
+    patience,
+    hist_step,
+    hist_loss,
+    hist_prod,
+    n_logged,
+    last_finite,
+):
     """Advance every running run by up to n_steps GD steps (in place)."""
     runs, depth, d, _ = layers.shape
     prefix = np.empty((depth + 1, d, d))
@@ -252,32 +271,60 @@ def train_dmf(
     hist_loss = np.full((n, cap), np.nan)
     hist_prod = np.full((n, cap, d, d), np.nan)
     state = dict(
-        v=np.zeros(n), step=np.zeros(n, dtype=np.int64), hits=np.zeros(n, dtype=np.int64),
-        status=np.zeros(n, dtype=np.int64), n_logged=np.zeros(n, dtype=np.int64),
+        v=np.zeros(n),
+        step=np.zeros(n, dtype=np.int64),
+        hits=np.zeros(n, dtype=np.int64),
+        status=np.zeros(n, dtype=np.int64),
+        n_logged=np.zeros(n, dtype=np.int64),
         last_finite=np.full(n, np.nan),
-    )  # fmt: skip
+    )
     lr = np.array([r.lr for r in runs], dtype=np.float64)
     progress = Progress(max_steps, label=label)
     while (state["status"] == RUNNING).any():
         _advance(
-            layers, problem.target.astype(np.float64), problem.mask.astype(np.float64), lr,
-            optimizer == "adaptive", beta, eps, state["v"], state["step"], state["hits"], state["status"],
-            max_steps, chunk_steps, log_every, stop_loss, stop_patience, hist_step, hist_loss, hist_prod,
-            state["n_logged"], state["last_finite"],
-        )  # fmt: skip
+            layers,
+            problem.target.astype(np.float64),
+            problem.mask.astype(np.float64),
+            lr,
+            optimizer == "adaptive",
+            beta,
+            eps,
+            state["v"],
+            state["step"],
+            state["hits"],
+            state["status"],
+            max_steps,
+            chunk_steps,
+            log_every,
+            stop_loss,
+            stop_patience,
+            hist_step,
+            hist_loss,
+            hist_prod,
+            state["n_logged"],
+            state["last_finite"],
+        )
         for r in np.flatnonzero(state["status"] == DIVERGED):
             raise DivergenceError(
-                int(state["step"][r]), float(state["last_finite"][r]), run=runs[r].label,
+                int(state["step"][r]),
+                float(state["last_finite"][r]),
+                run=runs[r].label,
                 hint=f"Lower lr (now {runs[r].lr:g}) or init (now {runs[r].init:g}) for depth {depth}.",
-            )  # fmt: skip
+            )
         active = state["status"] == RUNNING
         shown = state["last_finite"][active] if active.any() else state["last_finite"]
         progress.update(
-            int(state["step"].max()), float(np.nanmax(shown)), force=not active.any(),
+            int(state["step"].max()),
+            float(np.nanmax(shown)),
+            force=not active.any(),
             extra=f"{int(active.sum())}/{n} runs active",
-        )  # fmt: skip
+        )
     t = int(state["n_logged"].max())
     return DMFHistory(
-        step=hist_step[:, :t], loss=hist_loss[:, :t], product=hist_prod[:, :t],
-        status=state["status"].copy(), final_step=state["step"].copy(), runs=list(runs),
-    )  # fmt: skip
+        step=hist_step[:, :t],
+        loss=hist_loss[:, :t],
+        product=hist_prod[:, :t],
+        status=state["status"].copy(),
+        final_step=state["step"].copy(),
+        runs=list(runs),
+    )

@@ -104,8 +104,14 @@ def torch_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def _check_config(params: Sequence[Tensor], optimizer: str, max_steps: int, check_every: int,
-                  stop_patience: int, log_every: int | None) -> int:
+def _check_config(
+    params: Sequence[Tensor],
+    optimizer: str,
+    max_steps: int,
+    check_every: int,
+    stop_patience: int,
+    log_every: int | None,
+) -> int:
     if not params:
         raise ConfigError("train_batched: `params` is empty; pass at least one [runs, ...] tensor.")
     n_runs = params[0].shape[0]
@@ -162,12 +168,44 @@ def train_batched(
     of a run go non-finite at most one iteration before its loss does).
     """
     with torch_threads(num_threads):
-        return _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_every, stop_loss,
-                      stop_patience, log_every, log_fn, run_data, progress_label, progress_every_s, run_names)
+        return _train(
+            params,
+            loss_per_run,
+            lr,
+            optimizer,
+            beta,
+            eps,
+            max_steps,
+            check_every,
+            stop_loss,
+            stop_patience,
+            log_every,
+            log_fn,
+            run_data,
+            progress_label,
+            progress_every_s,
+            run_names,
+        )
 
 
-def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_every, stop_loss, stop_patience,
-           log_every, log_fn, run_data, progress_label, progress_every_s, run_names) -> TrainResult:
+def _train(
+    params,
+    loss_per_run,
+    lr,
+    optimizer,
+    beta,
+    eps,
+    max_steps,
+    check_every,
+    stop_loss,
+    stop_patience,
+    log_every,
+    log_fn,
+    run_data,
+    progress_label,
+    progress_every_s,
+    run_names,
+) -> TrainResult:
     n_runs = _check_config(params, optimizer, max_steps, check_every, stop_patience, log_every)
     ref = params[0]
     dev, dtype = ref.device, ref.dtype
@@ -229,19 +267,37 @@ def _train(params, loss_per_run, lr, optimizer, beta, eps, max_steps, check_ever
             if bool(done.any()):
                 _raise_if_nonfinite(ld, t - 1, run_ids, last_finite, names, first_bad)
                 cur, data, lr_act, v, hits, run_ids = _retire(
-                    done, cur, data, lr_act, v, hits, run_ids, final, steps, converged, final_loss,
-                    loss_per_run, t)
+                    done, cur, data, lr_act, v, hits, run_ids, final, steps, converged, final_loss, loss_per_run, t
+                )
 
         now = time.monotonic()
         if now - last_print >= progress_every_s:
             last_print = now
-            prog.update(t, loss=float(ld.min()), force=True,
-                        extra=f"max loss {float(ld.max()):.4g}, active {ld.shape[0]}/{n_runs}")
+            prog.update(
+                t,
+                loss=float(ld.min()),
+                force=True,
+                extra=f"max loss {float(ld.max()):.4g}, active {ld.shape[0]}/{n_runs}",
+            )
 
     if cur[0].shape[0] > 0:  # runs that hit max_steps
         everyone = torch.ones(cur[0].shape[0], dtype=torch.bool, device=dev)
-        _retire(everyone, cur, data, lr_act, v, hits, run_ids, final, steps, converged, final_loss,
-                loss_per_run, t, converged_flag=False)
+        _retire(
+            everyone,
+            cur,
+            data,
+            lr_act,
+            v,
+            hits,
+            run_ids,
+            final,
+            steps,
+            converged,
+            final_loss,
+            loss_per_run,
+            t,
+            converged_flag=False,
+        )
     for i in range(n_runs):
         if not np.isfinite(final_loss[i]) or not all(bool(torch.isfinite(p[i]).all()) for p in final):
             lf = float(last_finite[i])
@@ -256,8 +312,9 @@ def _nan_check_every(dev: torch.device, check_every: int) -> int:
 _HINT = "Lower the learning rate or the init scale (or use float64) and rerun."
 
 
-def _raise_if_nonfinite(ld: Tensor, t: int, run_ids: Tensor, last_finite: Tensor, names: list[str],
-                        first_bad: Tensor | None = None) -> None:
+def _raise_if_nonfinite(
+    ld: Tensor, t: int, run_ids: Tensor, last_finite: Tensor, names: list[str], first_bad: Tensor | None = None
+) -> None:
     """Raise for the first active run (in batch order) whose current loss is NaN/inf."""
     bad = ~torch.isfinite(ld)
     if bool(bad.any()):
@@ -277,8 +334,22 @@ def _log(hist: _History, log_fn: LogFn | None, t: int, run_ids: Tensor, cur: lis
     hist.add(t, run_ids, row)
 
 
-def _retire(done, cur, data, lr_act, v, hits, run_ids, final, steps, converged, final_loss, loss_fn, t,
-            converged_flag: bool = True):
+def _retire(
+    done,
+    cur,
+    data,
+    lr_act,
+    v,
+    hits,
+    run_ids,
+    final,
+    steps,
+    converged,
+    final_loss,
+    loss_fn,
+    t,
+    converged_flag: bool = True,
+):
     """Store the finished runs' parameters/loss and slice them out of every per-run tensor."""
     ids = run_ids[done]
     with torch.no_grad():

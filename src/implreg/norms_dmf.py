@@ -40,9 +40,13 @@ def load_history(path) -> DMFHistory:
             for lr, i, b, s in zip(z["lr"], z["init"], z["balanced"], z["seed"], strict=True)
         ]
         return DMFHistory(
-            step=z["step"], loss=z["loss"], product=z["product"], status=z["status"],
-            final_step=z["final_step"], runs=runs,
-        )  # fmt: skip
+            step=z["step"],
+            loss=z["loss"],
+            product=z["product"],
+            status=z["status"],
+            final_step=z["final_step"],
+            runs=runs,
+        )
 
 
 def _thin_indices(loss: np.ndarray, n_loss_levels: int = 300, n_even: int = 150) -> np.ndarray:
@@ -67,10 +71,21 @@ def measure(history: DMFHistory, schatten_p: float = 0.5) -> tuple[list[dict], l
         mets = matrix_metrics(prod[idx], schatten_p)
         det = np.linalg.det(prod[idx])
         for k, i in enumerate(idx):
-            row = {"run": r, "label": run.label, "lr": run.lr, "init": run.init, "balanced": run.balanced,
-                   "seed": run.seed, "step": int(step[i]), "loss": float(loss[i]),
-                   "w11": float(prod[i, 0, 0]), "w12": float(prod[i, 0, 1]), "w21": float(prod[i, 1, 0]),
-                   "w22": float(prod[i, 1, 1]), "det": float(det[k])}  # fmt: skip
+            row = {
+                "run": r,
+                "label": run.label,
+                "lr": run.lr,
+                "init": run.init,
+                "balanced": run.balanced,
+                "seed": run.seed,
+                "step": int(step[i]),
+                "loss": float(loss[i]),
+                "w11": float(prod[i, 0, 0]),
+                "w12": float(prod[i, 0, 1]),
+                "w21": float(prod[i, 1, 0]),
+                "w22": float(prod[i, 1, 1]),
+                "det": float(det[k]),
+            }
             row.update({name: float(v[k]) for name, v in mets.items()})
             rows.append(row)
         final = matrix_metrics(prod[-1], schatten_p)
@@ -81,14 +96,22 @@ def measure(history: DMFHistory, schatten_p: float = 0.5) -> tuple[list[dict], l
                 markers.append({"loss_level": level, "step": int(step[hit[0]]), "w11": float(prod[hit[0], 0, 0])})
         summaries.append(
             {
-                "run": r, "label": run.label, "lr": run.lr, "init": run.init, "balanced": run.balanced,
-                "seed": run.seed, "converged": bool(history.status[r] == CONVERGED),
-                "final_step": int(history.final_step[r]), "final_loss": float(loss[-1]),
-                "final_w11": float(prod[-1, 0, 0]), "final_w22": float(prod[-1, 1, 1]), "final_det": float(np.linalg.det(prod[-1])),
+                "run": r,
+                "label": run.label,
+                "lr": run.lr,
+                "init": run.init,
+                "balanced": run.balanced,
+                "seed": run.seed,
+                "converged": bool(history.status[r] == CONVERGED),
+                "final_step": int(history.final_step[r]),
+                "final_loss": float(loss[-1]),
+                "final_w11": float(prod[-1, 0, 0]),
+                "final_w22": float(prod[-1, 1, 1]),
+                "final_det": float(np.linalg.det(prod[-1])),
                 **{f"final_{k}": float(v) for k, v in final.items()},
                 "markers": markers,
             }
-        )  # fmt: skip
+        )
     return rows, summaries
 
 
@@ -147,10 +170,13 @@ def entry_claims(
                 "runs_reach_stop_loss_or_trapped",
                 f"every run reaches the loss threshold {stop_loss:g}, except runs trapped on the w22 < 0 branch "
                 "(loss >= eps^2/2); at least one run reaches it",
-                {s["label"]: "converged" if s["converged"] else ("trapped" if trapped[s["label"]] else "stalled")
-                 for s in summaries},  # fmt: skip
+                {
+                    s["label"]: "converged" if s["converged"] else ("trapped" if trapped[s["label"]] else "stalled")
+                    for s in summaries
+                },
                 "every run converged or trapped, >= 1 converged",
-                all(s["converged"] or trapped[s["label"]] for s in summaries) and any(s["converged"] for s in summaries),
+                all(s["converged"] or trapped[s["label"]] for s in summaries)
+                and any(s["converged"] for s in summaries),
             )
         ]
         summaries = [s for s in summaries if s["converged"]]
@@ -198,14 +224,28 @@ def entry_claims(
             "non-balanced, 6.9-7.2 balanced) far below the theory curve while det(W) flips sign"
         )
         if eps > 0:
-            claims.append(untestable("depth2_plateau", statement, "ratio <= 0.25 and |w11| <= 10",
-                                     "with eps > 0 the theory curve itself is bounded by 1/eps"))  # fmt: skip
+            claims.append(
+                untestable(
+                    "depth2_plateau",
+                    statement,
+                    "ratio <= 0.25 and |w11| <= 10",
+                    "with eps > 0 the theory curve itself is bounded by 1/eps",
+                )
+            )
         elif stop_loss > 1.25e-3:
-            claims.append(untestable("depth2_plateau", statement, "ratio <= 0.25 and |w11| <= 10",
-                                     f"stop_loss {stop_loss:g} ends before a plateau can be told apart"))  # fmt: skip
+            claims.append(
+                untestable(
+                    "depth2_plateau",
+                    statement,
+                    "ratio <= 0.25 and |w11| <= 10",
+                    f"stop_loss {stop_loss:g} ends before a plateau can be told apart",
+                )
+            )
         else:
-            finals = {s["label"]: {"w11": abs(s["final_w11"]), "ratio": ratios[s["label"]], "det": s["final_det"]}
-                      for s in summaries}  # fmt: skip
+            finals = {
+                s["label"]: {"w11": abs(s["final_w11"]), "ratio": ratios[s["label"]], "det": s["final_det"]}
+                for s in summaries
+            }
             claims.append(
                 Claim(
                     "depth2_plateau",
@@ -225,9 +265,14 @@ def norms_claims(summaries_by_depth: dict[int, list[dict]], stop_loss: float, sc
     for depth, summaries in sorted(summaries_by_depth.items()):
         bal = [s for s in summaries if s["balanced"]]
         if depth < 3:
-            claims.append(untestable(
-                f"depth{depth}_norms", "depth 2 is outside the gradient-flow regime in the paper too",
-                "norms bounded", "the paper shows depth 2 plateauing; no claim is made"))  # fmt: skip
+            claims.append(
+                untestable(
+                    f"depth{depth}_norms",
+                    "depth 2 is outside the gradient-flow regime in the paper too",
+                    "norms bounded",
+                    "the paper shows depth 2 plateauing; no claim is made",
+                )
+            )
             continue
         norm_ratios = {
             s["label"]: {k: s[f"final_{k}"] * np.sqrt(2 * s["final_loss"]) for k in (*NORM_KEYS, sch)} for s in bal
@@ -242,8 +287,9 @@ def norms_claims(summaries_by_depth: dict[int, list[dict]], stop_loss: float, sc
                 bool(bal) and all(v >= 0.9 for d in norm_ratios.values() for v in d.values()),
             )
         )
-        rank = {s["label"]: {"sigma_min": s["final_sigma_min"], "effective_rank": s["final_effective_rank"]}
-                for s in bal}  # fmt: skip
+        rank = {
+            s["label"]: {"sigma_min": s["final_sigma_min"], "effective_rank": s["final_effective_rank"]} for s in bal
+        }
         # with |w11| ~ 1/sqrt(2l) and det -> 0, sigma_min -> 0 and effective rank -> 1 + O(sqrt(l))
         bound = 3 * np.sqrt(2 * stop_loss)
         claims.append(

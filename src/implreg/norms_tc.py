@@ -45,8 +45,14 @@ def measure_linear(target, perm, num_observations, rank_kw: dict) -> list[dict]:
     rows = [{"num_obs": 0, "what": "target", "error": 0.0, "rank": estimate_cp_rank(target, R, **rank_kw)}]
     for n in num_observations:
         lin = linear_baseline(target, perm[: int(n)])
-        rows.append({"num_obs": int(n), "what": "linear", "error": reconstruction_error(lin, target),
-                     "rank": estimate_cp_rank(lin, R, **rank_kw)})  # fmt: skip
+        rows.append(
+            {
+                "num_obs": int(n),
+                "what": "linear",
+                "error": reconstruction_error(lin, target),
+                "rank": estimate_cp_rank(lin, R, **rank_kw),
+            }
+        )
     return rows
 
 
@@ -74,8 +80,13 @@ def tc_claims(
     lin = {r["num_obs"]: r for r in linear if r["what"] == "linear"}
     truth = next(r["rank"] for r in linear if r["what"] == "target")
     claims = [
-        Claim("target_rank_estimate", "the CP-rank estimate of the ground truth equals its CP rank",
-              truth, f"{target_rank}", truth == target_rank)  # fmt: skip
+        Claim(
+            "target_rank_estimate",
+            "the CP-rank estimate of the ground truth equals its CP rank",
+            truth,
+            f"{target_rank}",
+            truth == target_rank,
+        )
     ]
     ns = sorted({r["num_obs"] for r in small})
     ranks = {n: v[1] for n, v in median_iqr(small, "rank").items()}
@@ -83,39 +94,89 @@ def tc_claims(
     st_rank = f"tf with init {smallest:g}: median estimated rank = {target_rank} for every N >= {rank_from}"
     big = [n for n in ns if n >= rank_from]
     if big:
-        claims.append(Claim("small_init_recovers_rank", st_rank, {n: ranks[n] for n in big}, f"all == {target_rank}",
-                            all(ranks[n] == target_rank for n in big)))  # fmt: skip
+        claims.append(
+            Claim(
+                "small_init_recovers_rank",
+                st_rank,
+                {n: ranks[n] for n in big},
+                f"all == {target_rank}",
+                all(ranks[n] == target_rank for n in big),
+            )
+        )
     else:
-        claims.append(untestable("small_init_recovers_rank", st_rank, f"all == {target_rank}",
-                                 f"no N >= {rank_from} in this preset"))  # fmt: skip
-    st_err = (f"tf with init {smallest:g}: median error >= {error_factor:g}x below the linear baseline for every "
-              f"N >= {error_from}")
+        claims.append(
+            untestable(
+                "small_init_recovers_rank", st_rank, f"all == {target_rank}", f"no N >= {rank_from} in this preset"
+            )
+        )
+    st_err = (
+        f"tf with init {smallest:g}: median error >= {error_factor:g}x below the linear baseline for every "
+        f"N >= {error_from}"
+    )
     big = [n for n in ns if n >= error_from]
     if big:
         ratio = {n: lin[n]["error"] / max(errs[n], 1e-300) for n in big}
-        claims.append(Claim("small_init_beats_linear", st_err, ratio, f"every ratio >= {error_factor:g}",
-                            all(v >= error_factor for v in ratio.values())))  # fmt: skip
+        claims.append(
+            Claim(
+                "small_init_beats_linear",
+                st_err,
+                ratio,
+                f"every ratio >= {error_factor:g}",
+                all(v >= error_factor for v in ratio.values()),
+            )
+        )
         conv = {n: sum(r["converged"] for r in small if r["num_obs"] == n) for n in big}
         total = {n: sum(1 for r in small if r["num_obs"] == n) for n in big}
-        claims.append(Claim("small_init_runs_converge", f"tf with init {smallest:g}: every run with N >= {error_from} "
-                            "meets the stopping rule (not the step cap)", {n: f"{conv[n]}/{total[n]}" for n in big},
-                            "all converged", all(conv[n] == total[n] for n in big)))  # fmt: skip
+        claims.append(
+            Claim(
+                "small_init_runs_converge",
+                f"tf with init {smallest:g}: every run with N >= {error_from} "
+                "meets the stopping rule (not the step cap)",
+                {n: f"{conv[n]}/{total[n]}" for n in big},
+                "all converged",
+                all(conv[n] == total[n] for n in big),
+            )
+        )
     else:
-        claims.append(untestable("small_init_beats_linear", st_err, f"every ratio >= {error_factor:g}",
-                                 f"no N >= {error_from} in this preset"))  # fmt: skip
+        claims.append(
+            untestable(
+                "small_init_beats_linear",
+                st_err,
+                f"every ratio >= {error_factor:g}",
+                f"no N >= {error_from} in this preset",
+            )
+        )
     st_init = "smaller init gives lower error: median error of the smallest init <= that of the largest, N >= "
     if len(runs_by_init) < 2 or not big:
-        claims.append(untestable("smaller_init_lower_error", st_init + str(error_from), "true for >= 80% of N",
-                                 "one init scale only" if len(runs_by_init) < 2 else f"no N >= {error_from}"))
+        claims.append(
+            untestable(
+                "smaller_init_lower_error",
+                st_init + str(error_from),
+                "true for >= 80% of N",
+                "one init scale only" if len(runs_by_init) < 2 else f"no N >= {error_from}",
+            )
+        )
     else:
         large_errs = {n: v[1] for n, v in median_iqr(runs_by_init[max(runs_by_init)], "error").items()}
         better = {n: errs[n] <= large_errs[n] for n in big}
-        claims.append(Claim("smaller_init_lower_error", st_init + str(error_from),
-                            {n: [errs[n], large_errs[n]] for n in big}, "true for >= 80% of N",
-                            sum(better.values()) >= 0.8 * len(better)))  # fmt: skip
+        claims.append(
+            Claim(
+                "smaller_init_lower_error",
+                st_init + str(error_from),
+                {n: [errs[n], large_errs[n]] for n in big},
+                "true for >= 80% of N",
+                sum(better.values()) >= 0.8 * len(better),
+            )
+        )
     lin_ranks = {n: r["rank"] for n, r in lin.items()}
     peak = max((v for v in lin_ranks.values() if np.isfinite(v)), default=np.nan)
-    claims.append(Claim("linear_rank_high", "the linear baseline's estimated rank is far above the target's for "
-                        "intermediate N", lin_ranks, f"max >= {5 * target_rank}",
-                        bool(np.isfinite(peak) and peak >= 5 * target_rank)))  # fmt: skip
+    claims.append(
+        Claim(
+            "linear_rank_high",
+            "the linear baseline's estimated rank is far above the target's for intermediate N",
+            lin_ranks,
+            f"max >= {5 * target_rank}",
+            bool(np.isfinite(peak) and peak >= 5 * target_rank),
+        )
+    )
     return claims

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -27,12 +28,12 @@ class Progress:
         self._last = now
         elapsed = now - self.t0
         rate = step / elapsed if elapsed > 0 else float("nan")
-        eta = (self.total - step) / rate if rate and rate == rate and rate > 0 else float("nan")
+        eta = (self.total - step) / rate if math.isfinite(rate) and rate > 0 else float("nan")
         parts = [f"[{self.label}]" if self.label else "", f"step {step}/{self.total}"]
         if loss is not None:
             parts.append(f"loss {loss:.4g}")
         parts.append(f"{rate:.3g} steps/s")
-        parts.append(f"elapsed {elapsed:.0f}s, ETA<= {eta:.0f}s" if eta == eta else f"elapsed {elapsed:.0f}s")
+        parts.append(f"elapsed {elapsed:.0f}s, ETA<= {eta:.0f}s" if math.isfinite(eta) else f"elapsed {elapsed:.0f}s")
         if extra:
             parts.append(extra)
         print(" ".join(p for p in parts if p), file=self.stream, flush=True)

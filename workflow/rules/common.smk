@@ -7,8 +7,8 @@ from pathlib import Path
 _SRC = str(Path(workflow.basedir) / "src")
 sys.path.insert(0, _SRC)
 _ENV = dict(os.environ)
-os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SRC, _ENV.get("PYTHONPATH")) if p))
-    p for p in (_SRC, os.environ.get("PYTHONPATH")) if p
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (_SRC, _ENV.get("PYTHONPATH")) if p)
 )
 
 # For `--sdm conda`; ignored otherwise (pip is the default route). Relative to workflow/rules/*.smk.

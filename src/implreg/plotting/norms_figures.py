@@ -50,8 +50,17 @@ def draw_entry_panel(ax, rows, summaries, stop_loss, title, eps=0.0, norm=None):
                 continue
             i = np.flatnonzero(loss < m["loss_level"])
             if i.size:
-                ax.plot(loss[i[0]], w11[i[0]], RUN_MARKERS[run % 8], color=MARKER_GREYS[run % 8], ms=5,
-                        mec="k", mew=0.4, zorder=3, label=s["label"] if level_i == 0 else None)  # fmt: skip
+                ax.plot(
+                    loss[i[0]],
+                    w11[i[0]],
+                    RUN_MARKERS[run % 8],
+                    color=MARKER_GREYS[run % 8],
+                    ms=5,
+                    mec="k",
+                    mew=0.4,
+                    zorder=3,
+                    label=s["label"] if level_i == 0 else None,
+                )
     grid = np.geomspace(max_loss, stop_loss, 200)
     theory = 1.0 / (eps + np.sqrt(2 * grid))
     ax.plot(grid, theory, ls=":", color="tab:red", lw=1.0, label=("1/(ε+√(2ℓ))" if eps else "1/√(2ℓ)"), zorder=1)
@@ -109,8 +118,12 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
     depths = sorted(rows_by_depth)
     fig, axes = plt.subplots(2, len(depths), figsize=(3.2 * len(depths), 5.6), squeeze=False)
     sch = f"schatten_{schatten_p:g}"
-    styles = {"frobenius": ("Frobenius", "-"), "nuclear": ("nuclear", "--"), "spectral": ("spectral", "-."),
-              sch: (f"Schatten-{schatten_p:g} quasi-norm", ":")}  # fmt: skip
+    styles = {
+        "frobenius": ("Frobenius", "-"),
+        "nuclear": ("nuclear", "--"),
+        "spectral": ("spectral", "-."),
+        sch: (f"Schatten-{schatten_p:g} quasi-norm", ":"),
+    }
     for col, depth in enumerate(depths):
         summaries = summaries_by_depth[depth]
         pick = max((s for s in summaries if s["balanced"]), key=lambda s: (s["init"], s["lr"]), default=summaries[0])
@@ -128,8 +141,9 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
         ax.set_ylabel("norm")
         ax2 = axes[1, col]
         # both rank surrogates on one log axis: distance of the effective rank from 1, and sigma_min
-        ax2.plot(loss, [max(r["effective_rank"] - 1, 1e-16) for r in sel], color="tab:purple",
-                 label="effective rank − 1")  # fmt: skip
+        ax2.plot(
+            loss, [max(r["effective_rank"] - 1, 1e-16) for r in sel], color="tab:purple", label="effective rank − 1"
+        )
         ax2.plot(loss, [max(r["sigma_min"], 1e-16) for r in sel], color="tab:green", ls="--", label="σ_min")
         ax2.set_xscale("log")
         ax2.set_yscale("log")
@@ -141,8 +155,6 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
             ax2.legend(fontsize=6)
     fig.tight_layout()
     return fig
-
-
 
 
 TC_STYLES = [("tab:orange", "-", "v"), ("tab:green", "-.", "^"), ("tab:purple", ":", "s"), ("tab:brown", "--", "D")]
@@ -168,8 +180,18 @@ def plot_tc_figure(runs_by_init, linear, title):
             stats = median_iqr(rows, key)
             x = sorted(stats)
             q1, med, q3 = (np.array([stats[n][i] for n in x]) for i in range(3))
-            ax.errorbar(x, med, yerr=[med - q1, q3 - med], fmt=marker, ls=ls, color=color, ms=4, capsize=2,
-                        alpha=0.85, label=f"tf, init {init:g}")  # fmt: skip
+            ax.errorbar(
+                x,
+                med,
+                yerr=[med - q1, q3 - med],
+                fmt=marker,
+                ls=ls,
+                color=color,
+                ms=4,
+                capsize=2,
+                alpha=0.85,
+                label=f"tf, init {init:g}",
+            )
     ax_rank.axhline(truth, color="red", lw=2.5, alpha=0.6, label="ground truth", zorder=0)
     ax_err.set_yscale("log")
     ax_err.set_ylabel("reconstruction error")
