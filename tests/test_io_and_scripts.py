@@ -1,0 +1,98 @@
+"""Atomic outputs, deterministic figure bytes, and scripts that run standalone."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from implreg.io import atomic_path, read_csv_rows, write_csv, write_json
+from implreg.plotting.norms_figures import plot_entry_figure
+from implreg.plotting.style import save_figure
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    target = tmp_path / "out.json"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("job died mid-write")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_json_replaces_atomically(tmp_path):
+    target = tmp_path / "out.json"
+    write_json(target, {"a": 1})
+    write_json(target, {"a": np.float64(2.0)})
+    assert target.read_text().strip().endswith("}")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_csv_roundtrip_keeps_types(tmp_path):
+    rows = [{"n": 3, "x": 0.1 + 0.2, "ok": True, "label": "lr 1e-3"}]
+    write_csv(tmp_path / "t.csv", rows)
+    assert read_csv_rows(tmp_path / "t.csv") == rows
+
+
+def _rows():
+    loss = np.geomspace(1.0, 1e-3, 50)
+    rows = [
+        {"run": 0, "step": 10 * i, "loss": float(v), "w11": float(1 / np.sqrt(2 * v))} for i, v in enumerate(loss)
+    ]
+    summaries = [{"run": 0, "label": "lr 0.01 init 1e-3", "markers": [{"loss_level": 0.13, "step": 0, "w11": 1.0}]}]
+    return rows, summaries
+
+
+def test_figure_bytes_are_deterministic(tmp_path):
+    outs = []
+    for k in range(2):
+        rows, summaries = _rows()
+        pdf, png = tmp_path / f"f{k}.pdf", tmp_path / f"f{k}.png"
+        save_figure(plot_entry_figure(rows, summaries, 3, 1e-3), pdf, png)
+        outs.append((pdf.read_bytes(), png.read_bytes()))
+    assert outs[0] == outs[1]
+    assert b"CreationDate" not in outs[0][0]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "train_dmf",
+        "measure_dmf",
+        "plot_dmf_entry",
+        "plot_dmf_norms",
+        "plot_dmf_perturbed",
+        "make_tc_target",
+        "train_tc",
+        "measure_tc",
+        "measure_tc_linear",
+        "plot_tc",
+        "summarise_claims",
+    ],
+)
+def test_scripts_have_help(repo, script):
+    out = subprocess.run(
+        [sys.executable, str(repo / "scripts" / f"{script}.py"), "--help"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert "--params" in out.stdout and "outputs:" in out.stdout
+
+
+def test_script_runs_standalone_and_reports_bad_config_cleanly(repo, tmp_path):
+    params = '{"depth": 3, "observations": [1, 1, 0], "det_sign": 1, "runs": [{"lr": 0.02, "init": 0.001, '
+    params += '"balanced": true, "seed": 0}], "train": {"stop_loss": 0.01, "optimizer": "adam"}}'
+    out = subprocess.run(
+        [sys.executable, str(repo / "scripts/train_dmf.py"), "--output", f"history={tmp_path / 'h.npz'}"]
+        + ["--params", params],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "ERROR: optimizer must be 'gd' or 'adaptive', got 'adam'" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "h.npz").exists()
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    write_json(tmp_path / "a.json", {})
+    assert (tmp_path / "a.json").stat().st_mode & 0o044 == 0o044  # group/other readable under umask 022
