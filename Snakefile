@@ -16,6 +16,7 @@ configfile: str(Path(workflow.basedir) / "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/norms.smk"
+include: "workflow/rules/tf.smk"
 include: "workflow/rules/claims.smk"
 
 

@@ -35,9 +35,7 @@ def test_csv_roundtrip_keeps_types(tmp_path):
 
 def _rows():
     loss = np.geomspace(1.0, 1e-3, 50)
-    rows = [
-        {"run": 0, "step": 10 * i, "loss": float(v), "w11": float(1 / np.sqrt(2 * v))} for i, v in enumerate(loss)
-    ]
+    rows = [{"run": 0, "step": 10 * i, "loss": float(v), "w11": float(1 / np.sqrt(2 * v))} for i, v in enumerate(loss)]
     summaries = [{"run": 0, "label": "lr 0.01 init 1e-3", "markers": [{"loss_level": 0.13, "step": 0, "w11": 1.0}]}]
     return rows, summaries
 
@@ -81,8 +79,14 @@ def test_script_runs_standalone_and_reports_bad_config_cleanly(repo, tmp_path):
     params = '{"depth": 3, "observations": [1, 1, 0], "det_sign": 1, "runs": [{"lr": 0.02, "init": 0.001, '
     params += '"balanced": true, "seed": 0}], "train": {"stop_loss": 0.01, "optimizer": "adam"}}'
     out = subprocess.run(
-        [sys.executable, str(repo / "scripts/train_dmf.py"), "--output", f"history={tmp_path / 'h.npz'}"]
-        + ["--params", params],
+        [
+            sys.executable,
+            str(repo / "scripts/train_dmf.py"),
+            "--output",
+            f"history={tmp_path / 'h.npz'}",
+            "--params",
+            params,
+        ],
         capture_output=True,
         text=True,
         check=False,

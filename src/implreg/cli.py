@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import sys
+import traceback
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -87,7 +88,12 @@ def run(main, io: JobIO) -> None:
     torch.set_num_threads(max(1, io.threads))
     try:
         with log_to(io.log):
-            main(io)
+            try:
+                main(io)
+            except Exception as exc:
+                if not isinstance(exc, ReproError):
+                    traceback.print_exc()  # into the job log too, not only the console
+                raise
     except ReproError as exc:
         msg = f"ERROR: {exc}"
         print(msg, file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import jsonschema
@@ -16,6 +17,23 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "co
 
 def load_schema(path: str | Path | None = None) -> dict:
     return yaml.safe_load(Path(path or SCHEMA_PATH).read_text())
+
+
+@functools.lru_cache(maxsize=1)
+def _default_schema() -> dict:
+    return load_schema()
+
+
+@functools.lru_cache(maxsize=1)
+def _default_validator() -> jsonschema.Validator:
+    return jsonschema.Draft202012Validator(_default_schema())
+
+
+def _validator(schema: dict | None) -> jsonschema.Validator:
+    """Building a validator dominates the cost of a check, so the default one is built once."""
+    if schema is None or schema is _default_schema():
+        return _default_validator()
+    return jsonschema.Draft202012Validator(schema)
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -58,8 +76,7 @@ def _explain(error: jsonschema.ValidationError) -> str:
 
 def validate(config: dict, schema: dict | None = None, context: str = "") -> None:
     """Raise ConfigError listing every problem in `config` (schema and cross-key checks)."""
-    schema = schema or load_schema()
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(schema)
     problems = [_explain(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))]
     if not problems:
         problems = _semantic_problems(config)
@@ -97,7 +114,7 @@ def resolve(raw: dict, schema: dict | None = None) -> dict:
     Every preset is validated (not only the chosen one), so a typo in a preset that is not in use
     today is still reported.
     """
-    schema = schema or load_schema()
+    schema = schema or _default_schema()
     preset = raw.get("preset", "default")
     if preset not in PRESETS:
         raise ConfigError(

@@ -68,7 +68,6 @@ NORMS_FIGURES = (
     )
     + expand("figures/norms/tc_{exp}.pdf", exp=list(TC_EXPERIMENTS))
 )
-ALL_FIGURES = NORMS_FIGURES
 
 
 def claims_of(figures):
@@ -84,3 +83,11 @@ wildcard_constraints:
     setting=r"main|perturbed_eps[0-9.e+-]+",
     exp=r"[a-z0-9_]+",
     init=r"[0-9.e+-]+",
+    dataset=r"mnist|fashion-mnist",
+    variant=r"original|rand_labels|rand_images",
+
+
+TF = CFG["tf"]
+TF_NAT = TF["natural"]
+TF_FIGURES = ["figures/tf/tensor_rank_natural_data.pdf"]
+ALL_FIGURES = NORMS_FIGURES + TF_FIGURES

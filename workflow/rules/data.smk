@@ -15,3 +15,37 @@ rule make_tc_target:
         seed=lambda wc: TC_EXPERIMENTS[wc.exp]["target_seed"],
     script:
         "../../scripts/make_tc_target.py"
+
+
+if TF_NAT["source"] == "fake":
+
+    rule make_fake_idx:
+        output:
+            manifest="results/data/{dataset}/manifest.json",
+        log:
+            "logs/make_fake_idx/{dataset}.log",
+        conda:
+            CONDA_ENV
+        params:
+            dataset=lambda wc: wc.dataset,
+            n_train=2000,
+            n_test=500,
+            seed=TF_NAT["seed"],
+        script:
+            "../../scripts/make_fake_idx.py"
+
+else:
+
+    rule fetch_dataset:
+        output:
+            manifest="results/data/{dataset}/manifest.json",
+        log:
+            "logs/fetch_dataset/{dataset}.log",
+        conda:
+            CONDA_ENV
+        params:
+            dataset=lambda wc: wc.dataset,
+            data_dir=TF_NAT["data_dir"],
+            download=TF_NAT["download"],
+        script:
+            "../../scripts/fetch_dataset.py"

@@ -1,0 +1,55 @@
+"""Figures of the tf paper, drawn from measured tables."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from .style import apply_style
+
+VARIANT_STYLE = {
+    "original": ("tab:blue", "o", "original"),
+    "rand_images": ("tab:red", "^", "rand image"),
+    "rand_labels": ("tab:purple", "D", "rand label"),
+}
+DATASET_TITLE = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def plot_natural_figure(rows: list[dict], source_note: str = ""):
+    """Fig. 3: train (solid) and test (dashed, faded) mean error vs tensor rank per data variant, with the
+    variance of the labels; mean and population std over the one-vs-all tasks."""
+    apply_style()
+    datasets = sorted({r["dataset"] for r in rows}, key=lambda d: list(DATASET_TITLE).index(d))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 3.4), squeeze=False)
+    for ax, ds in zip(axes[0], datasets, strict=True):
+        sel = [r for r in rows if r["dataset"] == ds]
+        for variant, (color, marker, name) in VARIANT_STYLE.items():
+            for split, ls, alpha in (("train", "-", 1.0), ("test", "--", 0.5)):
+                pts = sorted(
+                    (r["R"], r["mean"], r["std"]) for r in sel if r["variant"] == variant and r["split"] == split
+                )
+                if not pts:
+                    continue
+                R, mean, std = zip(*pts, strict=True)
+                ax.errorbar(
+                    R,
+                    mean,
+                    yerr=std,
+                    color=color,
+                    marker=marker,
+                    ls=ls,
+                    alpha=alpha,
+                    ms=4,
+                    capsize=2,
+                    label=f"{name} {split}",
+                )
+        var = [r["mean"] for r in sel if r["split"] == "variance" and r["variant"] == "original"]
+        if var:
+            ax.axhline(var[0], color="tab:green", alpha=0.5, label="variance")
+        ax.set_xlabel("tensor rank")
+        ax.set_ylabel("mean error")
+        ax.set_ylim(bottom=0)
+        ax.set_title(DATASET_TITLE.get(ds, ds) + (f" ({source_note})" if source_note else ""))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    return fig
