@@ -56,10 +56,13 @@ def _set(cfg, path, value):
 
 def _invalid_values(schema):
     """Values that violate the leaf's schema: wrong type, out of range, or outside the enum."""
-    bad = [None, [1, 2], {"x": 1}]
+    kind = schema.get("type")
+    nullable = isinstance(kind, list) and "null" in kind
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    bad = [[1, 2], {"x": 1}] + ([] if nullable else [None])
     if "enum" in schema:
         bad.append("not-an-option")
-    kind = schema.get("type")
     if kind in ("number", "integer"):
         bad.append("text")
         for key, delta in (("minimum", -1), ("exclusiveMinimum", 0), ("maximum", 1), ("exclusiveMaximum", 0)):
@@ -115,6 +118,8 @@ def valid_configs(draw):
         if path[-1] in CROSS_CHECKED or path[-2:-1] == ("num_observations",) or not draw(st.booleans()):
             continue
         kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next(k for k in kind if k != "null")
         if "enum" in schema:
             value = draw(st.sampled_from(schema["enum"]))
         elif kind == "boolean":
