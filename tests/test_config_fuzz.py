@@ -115,7 +115,8 @@ def test_unknown_keys_are_refused(leaf, name):
 def valid_configs(draw):
     cfg = copy.deepcopy(BASE)
     for path, schema in LEAVES:
-        if path[-1] in CROSS_CHECKED or path[-2:-1] == ("num_observations",) or not draw(st.booleans()):
+        # list elements are skipped: many lists must hold distinct values
+        if path[-1] in CROSS_CHECKED or isinstance(path[-1], int) or not draw(st.booleans()):
             continue
         kind = schema.get("type")
         if isinstance(kind, list):
@@ -148,7 +149,4 @@ def valid_configs(draw):
 @settings(max_examples=40, deadline=None)
 @given(valid_configs())
 def test_valid_configs_pass(cfg):
-    epsilons = cfg["norms"]["dmf"]["perturbed_epsilons"]
-    if len(set(epsilons)) != len(epsilons):  # uniqueItems: a valid draw cannot repeat them
-        return
     assert resolve(cfg)["preset"] == cfg["preset"]
