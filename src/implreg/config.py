@@ -7,6 +7,7 @@ import functools
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import yaml
 
 from .errors import ConfigError
@@ -105,6 +106,15 @@ def _semantic_problems(config: dict) -> list[str]:
                 f"norms.tc.experiments.{i}.num_observations: {too_many} exceed the {size} entries of a "
                 f"{exp['dim']}^{exp['order']} tensor"
             )
+    dyn = config.get("tf", {}).get("dynamics")
+    if dyn and len(dyn["init_seeds"]) != len(dyn["init_stds"]):
+        problems.append(
+            f"tf.dynamics.init_seeds has {len(dyn['init_seeds'])} entries but init_stds has "
+            f"{len(dyn['init_stds'])}; give one seed per init std"
+        )
+    if dyn and dyn["task"] == "completion" and dyn["num_samples"] > int(np.prod(dyn["shape"])):
+        problems.append(f"tf.dynamics.num_samples = {dyn['num_samples']} exceeds the {int(np.prod(dyn['shape']))} "
+                        "entries of the tensor")
     return problems
 
 

@@ -89,5 +89,6 @@ wildcard_constraints:
 
 TF = CFG["tf"]
 TF_NAT = TF["natural"]
-TF_FIGURES = ["figures/tf/tensor_rank_natural_data.pdf"]
+TF_DYN = TF["dynamics"]
+TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
 ALL_FIGURES = NORMS_FIGURES + TF_FIGURES

@@ -69,3 +69,77 @@ rule plot_tf_natural:
         figure="tf/tensor_rank_natural_data",
     script:
         "../../scripts/plot_tf_natural.py"
+
+
+rule train_tf_dynamics:
+    output:
+        history="results/tf/dynamics/history.npz",
+    log:
+        "logs/train_tf_dynamics/train.log",
+    benchmark:
+        "benchmarks/out/train_tf_dynamics/train.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    params:
+        data={
+            "shape": TF_DYN["shape"],
+            "rank": TF_DYN["target_rank"],
+            "num_samples": TF_DYN["num_samples"],
+            "seed": TF_DYN["data_seed"],
+            "task": TF_DYN["task"],
+            "sensing_rank": TF_DYN["sensing_rank"],
+            "super_symmetric": TF_DYN["super_symmetric"],
+        },
+        init_stds=TF_DYN["init_stds"],
+        seeds=TF_DYN["init_seeds"],
+        train={
+            "R": TF_DYN["components"],
+            "loss": TF_DYN["loss"],
+            "huber_beta": TF_DYN["huber_beta"],
+            "optimizer": TF_DYN["optimizer"],
+            "lr": TF_DYN["lr"],
+            "beta": TF_DYN["beta"],
+            "eps": TF_DYN["eps"],
+            "max_steps": TF_DYN["max_steps"],
+            "check_every": TF_DYN["check_every"],
+            "stop_loss": TF_DYN["stop_loss"],
+            "stop_patience": TF_DYN["stop_patience"],
+            "log_every": TF_DYN["log_every"],
+            "top_k": TF_DYN["top_k"],
+        },
+        dtype=TF_DYN["dtype"],
+        device=CFG["device"],
+    script:
+        "../../scripts/train_tf_dynamics.py"
+
+
+rule plot_tf_dynamics:
+    input:
+        history=rules.train_tf_dynamics.output.history,
+    output:
+        pdf="figures/tf/cp_dynamics.pdf",
+        png=report(
+            "figures/tf/cp_dynamics.png",
+            caption="../report/tf_dynamics.rst",
+            category="tf",
+            subcategory="Fig. 2",
+        ),
+        claims="figures/tf/cp_dynamics.claims.json",
+        table="results/tf/dynamics/figure_table.csv",
+    log:
+        "logs/plot_tf_dynamics/plot.log",
+    conda:
+        CONDA_ENV
+    params:
+        target_rank=TF_DYN["target_rank"],
+        threshold=TF_DYN["claim_norm_threshold"],
+        final_error_max=TF_DYN["claim_final_error_max"],
+        min_loss=TF_DYN["plot_min_loss"],
+        preset=PRESET,
+        figure="tf/cp_dynamics",
+    script:
+        "../../scripts/plot_tf_dynamics.py"

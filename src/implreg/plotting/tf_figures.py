@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from .style import apply_style
 
@@ -52,4 +53,39 @@ def plot_natural_figure(rows: list[dict], source_note: str = ""):
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="center right", fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, 0, 0.86, 1))
+    return fig
+
+
+INIT_STYLES = [("tab:blue", "-"), ("tab:green", "-."), ("chocolate", "--"), ("tab:purple", ":")]
+
+
+def plot_dynamics_figure(runs: list[dict], min_loss: float):
+    """Fig. 2: top component norms vs iterations per init (one panel each, summer colormap, darkest = largest),
+    titled with the final reconstruction error, plus the reconstruction error vs iterations for all inits."""
+    from ..tf_dynamics_claims import plot_cut
+
+    apply_style()
+    runs = sorted(runs, key=lambda r: -r["init_std"])
+    fig, axes = plt.subplots(1, len(runs) + 1, figsize=(3.3 * (len(runs) + 1), 2.9))
+    for ax, run in zip(axes[:-1], runs, strict=False):
+        cut = plot_cut(run["log_step"], run["log_mse"], min_loss)
+        keep = run["log_step"] <= cut
+        norms = run["log_top_norms"][keep]
+        k = norms.shape[1]
+        cmap = plt.get_cmap("summer")
+        for j in range(k - 1, -1, -1):
+            ax.plot(run["log_step"][keep], norms[:, j], color=cmap(j / max(k, 2)), lw=1.4)
+        ax.set_title(f"init {run['init_std']:g} (reconst err: {run['final_recon_error']:.0e})", fontsize=9)
+        ax.set_xlabel("iterations")
+        ax.set_ylabel("component norms")
+        ax.set_ylim(bottom=0)
+    ax = axes[-1]
+    for i, run in enumerate(sorted(runs, key=lambda r: -r["init_std"])):
+        color, ls = INIT_STYLES[i % len(INIT_STYLES)]
+        ax.plot(run["log_step"], run["log_recon_error"], color=color, ls=ls, label=f"init {run['init_std']:.0e}")
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("reconstruction error")
+    ax.set_ylim(0, 1.05 * max(1.0, *(float(np.nanmax(r["log_recon_error"][: len(r["log_step"])])) for r in runs)))
+    ax.legend(fontsize=7)
+    fig.tight_layout()
     return fig
