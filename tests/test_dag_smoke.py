@@ -38,6 +38,8 @@ def test_every_figure_has_pdf_png_and_claims(smoke_run):
         "dmf_norms_rank.pdf",
         "tc_rank1_order3.pdf",
         "tc_rank1_order4.pdf",
+        "cp_dynamics.pdf",
+        "tensor_rank_natural_data.pdf",
         "dmf_perturbed_unobserved_entry_depth3.pdf",
     ):
         assert expected in names

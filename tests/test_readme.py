@@ -22,4 +22,5 @@ def test_figure_table_lists_every_figure_of_the_default_preset(repo):
     expected = {f"figures/norms/dmf_unobserved_entry_depth{p['depth']}.pdf" for p in dmf["panels"]}
     expected |= {f"figures/norms/dmf_perturbed_unobserved_entry_depth{p['depth']}.pdf" for p in dmf["perturbed_panels"]}
     expected |= {"figures/norms/dmf_norms_rank.pdf"} | {f"figures/norms/tc_{e['name']}.pdf" for e in tc["experiments"]}
+    expected |= {"figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"}
     assert expected <= listed, f"missing from README: {sorted(expected - listed)}"
