@@ -19,6 +19,7 @@ IO = job_io(
         "rank_from": "N from which rank recovery is claimed",
         "error_from": "N from which the error claim holds",
         "error_factor": "required error ratio to linear",
+        "init_ordering": "whether the smaller-init-lower-error claim applies",
         "preset": "preset",
         "figure": "figure id",
     },
@@ -31,7 +32,13 @@ def main(io):
     runs_by_init = {float(i): read_csv_rows(t) for i, t in zip(p.init_stds, tables, strict=True)}
     linear = read_csv_rows(io.input.linear)
     claims = tc_claims(
-        runs_by_init, linear, int(p.target_rank), int(p.rank_from), int(p.error_from), float(p.error_factor)
+        runs_by_init,
+        linear,
+        int(p.target_rank),
+        int(p.rank_from),
+        int(p.error_from),
+        float(p.error_factor),
+        bool(p.init_ordering),
     )
     shape = "x".join([str(p.dim)] * int(p.order))
     title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion"

@@ -113,8 +113,10 @@ def _semantic_problems(config: dict) -> list[str]:
             f"{len(dyn['init_stds'])}; give one seed per init std"
         )
     if dyn and dyn["task"] == "completion" and dyn["num_samples"] > int(np.prod(dyn["shape"])):
-        problems.append(f"tf.dynamics.num_samples = {dyn['num_samples']} exceeds the {int(np.prod(dyn['shape']))} "
-                        "entries of the tensor")
+        problems.append(
+            f"tf.dynamics.num_samples = {dyn['num_samples']} exceeds the {int(np.prod(dyn['shape']))} "
+            "entries of the tensor"
+        )
     return problems
 
 

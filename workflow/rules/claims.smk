@@ -10,5 +10,9 @@ rule summarise_claims:
         "logs/summarise_claims/summary.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     script:
         "../../scripts/summarise_claims.py"

@@ -92,3 +92,58 @@ TF_NAT = TF["natural"]
 TF_DYN = TF["dynamics"]
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
 ALL_FIGURES = NORMS_FIGURES + TF_FIGURES
+
+
+# Job sizes: what a scheduler (SLURM, Kubernetes, ...) is asked for per job, and what `--resources` limits
+# count. Per kind of job and preset: (threads, mem_mb, runtime in minutes). Runtimes are generous upper bounds
+# from benchmarks/out/ of the default preset on a 2-core CPU (slowest train_tc 23 min, train_tf_dynamics up
+# to ~5 h at 1e6 steps); `paper` runs 10x the tensor-completion steps and ~25x the tf Fig. 3 work (10x epochs,
+# 2.5x models). To change one without editing, e.g.: --set-resources train_tc:runtime=2880 (or in a profile).
+_JOB_SIZES = {
+    "small": {"smoke": (1, 1000, 10), "default": (1, 1000, 30), "paper": (1, 2000, 60)},
+    "train_dmf": {
+        "smoke": (1, 1000, 10),
+        "default": (1, 2000, 60),
+        "paper": (1, 2000, 120),
+    },
+    "measure_tc": {
+        "smoke": (1, 1000, 10),
+        "default": (1, 1000, 60),
+        "paper": (1, 2000, 120),
+    },
+    "train_tc": {
+        "smoke": (1, 1000, 15),
+        "default": (1, 2000, 180),
+        "paper": (2, 4000, 1440),
+    },
+    "train_tf_dynamics": {
+        "smoke": (1, 1000, 15),
+        "default": (1, 2000, 480),
+        "paper": (2, 4000, 720),
+    },
+    "train_tf_natural": {
+        "smoke": (1, 1000, 15),
+        "default": (1, 4000, 1440),
+        "paper": (8, 16000, 4320),
+    },
+}
+
+
+def job_threads(kind):
+    """Threads (SLURM: --cpus-per-task) of one job of this kind; torch uses as many."""
+    return _JOB_SIZES[kind][PRESET][0]
+
+
+def job_mem_mb(kind):
+    """Memory limit in MB (SLURM: --mem)."""
+    return _JOB_SIZES[kind][PRESET][1]
+
+
+def job_runtime(kind):
+    """Wall-clock limit in minutes (SLURM: -t)."""
+    return _JOB_SIZES[kind][PRESET][2]
+
+
+# GPUs per torch training job: one when `device: cuda`. Locally `--resources gpu=N` (profiles/gpu) caps how
+# many such jobs share the GPUs; the SLURM plugin turns gpu=1 into `--gpus=1`.
+GPUS = 1 if CFG["device"] == "cuda" else 0

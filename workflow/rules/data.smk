@@ -8,6 +8,10 @@ rule make_tc_target:
         "logs/make_tc_target/{exp}.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
         dim=lambda wc: TC_EXPERIMENTS[wc.exp]["dim"],
@@ -26,6 +30,10 @@ if TF_NAT["source"] == "fake":
             "logs/make_fake_idx/{dataset}.log",
         conda:
             CONDA_ENV
+        threads: job_threads("small")
+        resources:
+            mem_mb=job_mem_mb("small"),
+            runtime=job_runtime("small"),
         params:
             dataset=lambda wc: wc.dataset,
             n_train=2000,
@@ -43,9 +51,17 @@ else:
             "logs/fetch_dataset/{dataset}.log",
         conda:
             CONDA_ENV
+        threads: job_threads("small")
+        resources:
+            mem_mb=job_mem_mb("small"),
+            runtime=job_runtime("small"),
         params:
             dataset=lambda wc: wc.dataset,
             data_dir=TF_NAT["data_dir"],
             download=TF_NAT["download"],
         script:
             "../../scripts/fetch_dataset.py"
+
+    # Downloads run where the workflow is started: cluster nodes are often offline.
+    localrules:
+        fetch_dataset,

@@ -10,10 +10,10 @@ rule train_dmf:
         "benchmarks/out/train_dmf/{setting}_depth{depth}.tsv"
     conda:
         CONDA_ENV
-    threads: 1
+    threads: job_threads("train_dmf")
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=job_mem_mb("train_dmf"),
+        runtime=job_runtime("train_dmf"),
     params:
         depth=lambda wc: int(wc.depth),
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
@@ -45,6 +45,10 @@ rule measure_dmf:
         "logs/measure_dmf/{setting}_depth{depth}.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         schatten_p=DMF["schatten_p"],
     script:
@@ -68,6 +72,10 @@ rule plot_dmf_entry:
         "logs/plot_dmf_entry/depth{depth}.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
@@ -98,6 +106,10 @@ rule plot_dmf_norms:
         "logs/plot_dmf_norms/plot.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
@@ -131,6 +143,10 @@ rule plot_dmf_perturbed:
         "logs/plot_dmf_perturbed/depth{depth}.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
@@ -152,10 +168,11 @@ rule train_tc:
         "benchmarks/out/train_tc/{exp}_init{init}.tsv"
     conda:
         CONDA_ENV
-    threads: 1
+    threads: job_threads("train_tc")
     resources:
-        mem_mb=2000,
-        runtime=120,
+        mem_mb=job_mem_mb("train_tc"),
+        runtime=job_runtime("train_tc"),
+        gpu=GPUS,
     params:
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
@@ -190,7 +207,10 @@ rule measure_tc:
         "benchmarks/out/measure_tc/{exp}_init{init}.tsv"
     conda:
         CONDA_ENV
-    threads: 1
+    threads: job_threads("measure_tc")
+    resources:
+        mem_mb=job_mem_mb("measure_tc"),
+        runtime=job_runtime("measure_tc"),
     params:
         cp_rank=TC["cp_rank"],
     script:
@@ -208,7 +228,10 @@ rule measure_tc_linear:
         "benchmarks/out/measure_tc_linear/{exp}.tsv"
     conda:
         CONDA_ENV
-    threads: 1
+    threads: job_threads("measure_tc")
+    resources:
+        mem_mb=job_mem_mb("measure_tc"),
+        runtime=job_runtime("measure_tc"),
     params:
         num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
         cp_rank=TC["cp_rank"],
@@ -236,6 +259,10 @@ rule plot_tc:
         "logs/plot_tc/{exp}.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         init_stds=TC["init_stds"],
         order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
@@ -244,6 +271,7 @@ rule plot_tc:
         rank_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_rank_from"],
         error_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_from"],
         error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
+        init_ordering=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_init_ordering"],
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
     script:

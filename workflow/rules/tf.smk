@@ -12,10 +12,11 @@ rule train_tf_natural:
         "benchmarks/out/train_tf_natural/{dataset}_{variant}.tsv"
     conda:
         CONDA_ENV
-    threads: 1
+    threads: job_threads("train_tf_natural")
     resources:
-        mem_mb=3000,
-        runtime=600,
+        mem_mb=job_mem_mb("train_tf_natural"),
+        runtime=job_runtime("train_tf_natural"),
+        gpu=GPUS,
     params:
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
@@ -62,6 +63,10 @@ rule plot_tf_natural:
         "logs/plot_tf_natural/plot.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         epochs=TF_NAT["epochs"],
         min_epochs=TF_NAT["claims_min_epochs"],
@@ -80,10 +85,11 @@ rule train_tf_dynamics:
         "benchmarks/out/train_tf_dynamics/train.tsv"
     conda:
         CONDA_ENV
-    threads: 1
+    threads: job_threads("train_tf_dynamics")
     resources:
-        mem_mb=2000,
-        runtime=120,
+        mem_mb=job_mem_mb("train_tf_dynamics"),
+        runtime=job_runtime("train_tf_dynamics"),
+        gpu=GPUS,
     params:
         data={
             "shape": TF_DYN["shape"],
@@ -134,6 +140,10 @@ rule plot_tf_dynamics:
         "logs/plot_tf_dynamics/plot.log",
     conda:
         CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
     params:
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],

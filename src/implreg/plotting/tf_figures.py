@@ -56,7 +56,7 @@ def plot_natural_figure(rows: list[dict], source_note: str = ""):
     return fig
 
 
-INIT_STYLES = [("tab:blue", "-"), ("tab:green", "-."), ("chocolate", "--"), ("tab:purple", ":")]
+INIT_STYLES = [("chocolate", "--"), ("tab:green", "-."), ("tab:blue", "-"), ("tab:purple", ":")]  # largest init first
 
 
 def plot_dynamics_figure(runs: list[dict], min_loss: float):
