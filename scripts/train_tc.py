@@ -5,6 +5,7 @@ import torch
 
 from implreg.cli import job_io, run
 from implreg.cp import train_cp_completion
+from implreg.device import resolve_device
 from implreg.io import write_npz
 from implreg.norms_tc import run_grid
 
@@ -36,7 +37,7 @@ def main(io):
         [float(p.init_std)] * len(grid),
         [g["seed"] for g in grid],
         dtype=getattr(torch, p.dtype),
-        device=p.device,
+        device=resolve_device(p.device),
         progress_label=f"tc init {p.init_std:g}",
         run_names=[f"N={g['num_obs']} rep={g['rep']}" for g in grid],
         num_threads=io.threads,

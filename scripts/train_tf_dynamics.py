@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from implreg.cli import job_io, run
+from implreg.device import resolve_device
 from implreg.io import write_npz
 from implreg.tf_dynamics import make_dataset, train_dynamics
 
@@ -31,7 +32,7 @@ def main(io):
         p.init_stds,
         p.seeds,
         dtype=getattr(torch, p.dtype),
-        device=p.device,
+        device=resolve_device(p.device),
         num_threads=io.threads,
         progress_label="tf dynamics",
         **p.train,

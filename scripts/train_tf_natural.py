@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from implreg.cli import job_io, run
+from implreg.device import resolve_device
 from implreg.io import read_json, write_json
 from implreg.tf_natural import NaturalTrainConfig, prepare_data, train_joint
 
@@ -24,7 +25,7 @@ IO = job_io(
 def main(io):
     p = io.params
     data = prepare_data(Path(io.input.manifest).parent, p.dataset, p.variant, int(p.data_seed), p.n_train, p.n_test)
-    cfg = NaturalTrainConfig(**p.train, threads=io.threads)
+    cfg = NaturalTrainConfig(**{**p.train, "device": resolve_device(p.train["device"])}, threads=io.threads)
     out = train_joint(*data, cfg, progress_label=f"{p.dataset} {p.variant}")
     out["source"] = read_json(io.input.manifest)["source"]
     out["dataset"], out["variant"] = p.dataset, p.variant
