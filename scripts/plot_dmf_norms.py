@@ -1,7 +1,7 @@
 """Companion to Fig. 1: every norm grows while effective rank and sigma_min fall, one column per depth."""
 
 from implreg.claims import write_claims
-from implreg.cli import job_io, run
+from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms_dmf import norms_claims
 from implreg.plotting.norms_figures import plot_norms_figure
@@ -23,8 +23,8 @@ IO = job_io(
 
 def main(io):
     p = io.params
-    tables = io.input.tables.split(",") if isinstance(io.input.tables, str) else list(io.input.tables)
-    summ = io.input.summaries.split(",") if isinstance(io.input.summaries, str) else list(io.input.summaries)
+    tables = paths(io.input.tables)
+    summ = paths(io.input.summaries)
     rows = {int(d): read_csv_rows(t) for d, t in zip(p.depths, tables, strict=True)}
     summaries = {int(d): read_json(s) for d, s in zip(p.depths, summ, strict=True)}
     claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p))

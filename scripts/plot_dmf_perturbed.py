@@ -1,7 +1,7 @@
 """Appendix A: |unobserved entry| vs loss on the perturbed 2x2 problems (one panel per epsilon)."""
 
 from implreg.claims import write_claims
-from implreg.cli import job_io, run
+from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms_dmf import entry_claims
 from implreg.plotting.norms_figures import plot_perturbed_figure
@@ -23,7 +23,7 @@ IO = job_io(
 
 def main(io):
     p = io.params
-    tables, summaries = _as_list(io.input.tables), _as_list(io.input.summaries)
+    tables, summaries = paths(io.input.tables), paths(io.input.summaries)
     panels, claims = [], []
     for eps, t, s in zip(p.epsilons, tables, summaries, strict=True):
         rows, summ = read_csv_rows(t), read_json(s)
@@ -34,10 +34,6 @@ def main(io):
             claims.append(c)
     save_figure(plot_perturbed_figure(panels, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims)
-
-
-def _as_list(x):
-    return x.split(",") if isinstance(x, str) else list(x)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Fig. 2 / appendix B: tensor completion error and estimated CP rank vs number of observations."""
 
 from implreg.claims import write_claims
-from implreg.cli import job_io, run
+from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows
 from implreg.norms_tc import tc_claims
 from implreg.plotting.norms_figures import plot_tc_figure
@@ -28,7 +28,7 @@ IO = job_io(
 
 def main(io):
     p = io.params
-    tables = io.input.runs.split(",") if isinstance(io.input.runs, str) else list(io.input.runs)
+    tables = paths(io.input.runs)
     runs_by_init = {float(i): read_csv_rows(t) for i, t in zip(p.init_stds, tables, strict=True)}
     linear = read_csv_rows(io.input.linear)
     claims = tc_claims(

@@ -1,7 +1,7 @@
 """tf paper Fig. 3: mean error vs tensor rank on MNIST / Fashion-MNIST, original and random variants."""
 
 from implreg.claims import write_claims
-from implreg.cli import job_io, run
+from implreg.cli import job_io, paths, run
 from implreg.io import read_json, write_csv
 from implreg.plotting.style import save_figure
 from implreg.plotting.tf_figures import plot_natural_figure
@@ -22,10 +22,10 @@ IO = job_io(
 
 def main(io):
     p = io.params
-    paths = io.input.metrics.split(",") if isinstance(io.input.metrics, str) else list(io.input.metrics)
+    files = paths(io.input.metrics)
     results = {}
     sources = set()
-    for path in paths:
+    for path in files:
         res = read_json(path)
         results[(res["dataset"], res["variant"])] = res
         sources.add(res["source"])

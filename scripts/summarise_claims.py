@@ -3,7 +3,7 @@
 import sys
 
 from implreg.claims import summarise
-from implreg.cli import job_io, run
+from implreg.cli import job_io, paths, run
 from implreg.io import write_json
 
 IO = job_io(
@@ -15,8 +15,8 @@ IO = job_io(
 
 
 def main(io):
-    paths = io.input.claims.split(",") if isinstance(io.input.claims, str) else list(io.input.claims)
-    out = summarise(paths)
+    files = paths(io.input.claims)
+    out = summarise(files)
     write_json(io.output.summary, out)
     print(f"claims: {out['passed']} passed, {out['failed']} failed, {out['untested']} untested", file=sys.stderr)
     for f in out["failures"]:

@@ -64,6 +64,11 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
     return JobIO(_pairs(args.input, "input"), _pairs(args.output, "output"), SimpleNamespace(**p), args.threads)
 
 
+def paths(value) -> list[str]:
+    """A named input holding several files: a Snakemake list, or comma-separated on the command line."""
+    return value.split(",") if isinstance(value, str) else [str(v) for v in value]
+
+
 def _epilog(inputs, outputs, params) -> str:
     lines = ["inputs:"] + [f"  {k}: {v}" for k, v in inputs.items()]
     lines += ["outputs:"] + [f"  {k}: {v}" for k, v in outputs.items()]
