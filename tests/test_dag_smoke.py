@@ -82,6 +82,6 @@ def test_bad_preset_is_refused_naming_the_key(tmp_path):
 
 @pytest.mark.dag
 def test_unknown_figure_target_is_refused(tmp_path):
-    proc = _snakemake(tmp_path, "-n", "--config", "preset=smoke", "figures/norms/no_such_figure.pdf", check=False)
+    proc = _snakemake(tmp_path, "-n", "figures/norms/no_such_figure.pdf", "--config", "preset=smoke", check=False)
     assert proc.returncode != 0
     assert "MissingRuleException" in proc.stdout + proc.stderr or "No rule to produce" in proc.stdout + proc.stderr
