@@ -57,4 +57,4 @@ def test_every_torch_training_script_resolves_its_device(script):
 def test_torch_training_rules_pass_the_config_device_and_a_gpu_resource(rule):
     smk = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
     body = smk.split(f"rule {rule}:", 1)[1].split("\nrule ", 1)[0]
-    assert 'CFG["device"]' in body and "gpu=GPUS" in body
+    assert 'CFG["device"]' in body and "**GPU_RESOURCES" in body

@@ -6,10 +6,12 @@
 #
 # What it does: installs slurm-wlm and munge if missing (apt-get), writes a munge key and a slurm.conf of its
 # own under WORKDIR (accounting off, no cgroups: works in containers), starts munged, slurmctld and slurmd on
-# private ports and sockets (so a system SLURM, if any, is left alone), waits for the node to be idle, runs
+# private ports and a private munge socket, links its slurm.conf to /etc/slurm/slurm.conf for the run (it stops
+# instead where a configured SLURM owns that file), waits for the node to be idle, runs
 #   snakemake --executor slurm --slurm-no-account --slurm-status-command squeue ... --config preset=smoke
-# and checks that every figure has its claims file and that the jobs went through SLURM (the plugin's job logs
-# under .snakemake/slurm_logs/, one per rule). The daemons it started are stopped on every exit (trap).
+# and checks that every figure has its claims file and that the jobs went through SLURM (one sbatch submission
+# and one plugin job log under .snakemake/slurm_logs/ per job, every rule represented). The daemons it started
+# are stopped, and the link removed, on every exit (trap). Re-running it with the same WORKDIR is safe.
 # Environment: IMPLREG_PYTHON (default <repo>/.venv/bin/python), IMPLREG_SLURM_PORT (default 16817; slurmd
 # uses the next port), IMPLREG_SLURM_TIMEOUT (seconds for the snakemake run, default 2400).
 set -euo pipefail
@@ -44,7 +46,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
     apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$WORK/apt.log" 2>&1 ||
         die "apt-get install slurm-wlm munge failed, see $WORK/apt.log"
 fi
-say "$(slurmctld -V), munge $(munged --version 2>&1 | head -1 | awk '{print $2}')"
+say "$(slurmctld -V), $(munged --version 2>&1 | head -1 | awk '{print $1}')"
 
 # --- daemons: started here, stopped on any exit ---------------------------------------------------------------
 stop_daemons() {
@@ -75,12 +77,26 @@ stop_daemons() {
             rc=1
         fi
     done
+    if [[ -n ${LINKED_CONF:-} ]] && [[ $(readlink "$LINKED_CONF" 2>/dev/null) == "$ST/slurm.conf" ]]; then
+        rm -f "$LINKED_CONF"
+    fi
     say "daemons stopped (work dir $WORK)"
     exit "$rc"
 }
 trap stop_daemons EXIT
 trap 'exit 130' INT TERM
 
+# Idempotent: daemons left by an earlier, killed run in this WORKDIR are ended (by their pid files), and the
+# workflow starts from an empty directory.
+for name in slurmd slurmctld munged; do
+    pid=$(cat "$ST/$name.pid" 2>/dev/null || true)
+    if [[ -n $pid ]] && grep -qs "$name" "/proc/$pid/comm"; then
+        say "ending $name ($pid) left by an earlier run"
+        kill "$pid" 2>/dev/null || true
+        sleep 1
+    fi
+done
+rm -rf "$RUN"
 mkdir -p "$ST"/{ctld,spool,munge} "$RUN"
 chmod 700 "$ST/munge"
 
@@ -150,6 +166,21 @@ PartitionName=smoke Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 : >"$ST/plugstack.conf"
 
+# Inside a job, snakemake's jobstep plugin runs `srun` with the SLURM_* variables removed (SLURM_CONF too),
+# so srun finds its config only at the default path: link ours there for the test's duration. A slurm.conf
+# there that is not this script's (a configured SLURM) is left alone and the test stops.
+SYS_CONF=/etc/slurm/slurm.conf
+if [[ -e $SYS_CONF || -L $SYS_CONF ]]; then
+    if [[ -L $SYS_CONF ]] && { [[ ! -e $SYS_CONF ]] || grep -q '^# Written by tests/cluster/slurm_smoke.sh' "$SYS_CONF"; }; then
+        rm -f "$SYS_CONF" # left by an earlier run of this script that was killed
+    else
+        die "$SYS_CONF exists: this machine has a SLURM of its own; run this test on one without"
+    fi
+fi
+mkdir -p "$(dirname "$SYS_CONF")"
+ln -s "$ST/slurm.conf" "$SYS_CONF"
+LINKED_CONF=$SYS_CONF
+
 slurmctld -f "$SLURM_CONF" -c || die "slurmctld did not start, see $ST/slurmctld.log"
 slurmd -f "$SLURM_CONF" || die "slurmd did not start, see $ST/slurmd.log"
 say "slurmctld and slurmd started (node $HOST: $CPUS CPUs, $MEM MB; ports $PORT/$((PORT + 1)))"
@@ -210,8 +241,11 @@ for r in $rules; do
         die "rule $r has no SLURM job log under $LOGS/rule_$r: it did not run through SLURM"
 done
 njobs=$(grep -cE '^rule [a-z_0-9]+:' "$WORK/snakemake.log" || true)
-say "$nlogs SLURM job logs for $njobs jobs of $(wc -w <<<"$rules") rules"
 [[ $nlogs -ge $njobs ]] || die "only $nlogs SLURM job logs for $njobs jobs"
-grep -q "Submitted job" "$WORK/snakemake.log" || grep -q "sbatch" "$WORK/snakemake.log" ||
-    die "snakemake.log shows no SLURM submission"
+nsub=$(grep -c "has been submitted with SLURM jobid" "$WORK/snakemake.log" || true)
+[[ $nsub -ge $njobs ]] || die "snakemake.log shows $nsub SLURM submissions for $njobs jobs"
+# Inside each job the plugin's step executor ran the rule (sbatch -> srun -> snakemake --executor slurm-jobstep).
+nstep=$(grep -l -- "--executor slurm-jobstep" $(find "$LOGS" -name '*.log') | wc -l)
+[[ $nstep -ge $njobs ]] || die "only $nstep of $nlogs SLURM job logs show the in-job slurm-jobstep executor"
+say "$njobs jobs of $(wc -w <<<"$rules") rules submitted with sbatch; $nlogs SLURM job logs, each run by slurm-jobstep"
 say "PASSED in $(($(date +%s) - T0)) s"

@@ -144,6 +144,7 @@ def job_runtime(kind):
     return _JOB_SIZES[kind][PRESET][2]
 
 
-# GPUs per torch training job: one when `device: cuda`. Locally `--resources gpu=N` (profiles/gpu) caps how
-# many such jobs share the GPUs; the SLURM plugin turns gpu=1 into `--gpus=1`.
-GPUS = 1 if CFG["device"] == "cuda" else 0
+# GPUs per torch training job: gpu=1 when `device: cuda`, and no gpu resource at all on CPU (Kubernetes'
+# plugin treats any `gpu` key as a GPU request). Locally `--resources gpu=N` (profiles/gpu) caps how many such
+# jobs run at once; the SLURM plugin turns gpu=1 into `sbatch --gpus=1`.
+GPU_RESOURCES = {"gpu": 1} if CFG["device"] == "cuda" else {}

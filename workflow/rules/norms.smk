@@ -170,9 +170,9 @@ rule train_tc:
         CONDA_ENV
     threads: job_threads("train_tc")
     resources:
+        **GPU_RESOURCES,
         mem_mb=job_mem_mb("train_tc"),
         runtime=job_runtime("train_tc"),
-        gpu=GPUS,
     params:
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),

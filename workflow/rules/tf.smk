@@ -14,9 +14,9 @@ rule train_tf_natural:
         CONDA_ENV
     threads: job_threads("train_tf_natural")
     resources:
+        **GPU_RESOURCES,
         mem_mb=job_mem_mb("train_tf_natural"),
         runtime=job_runtime("train_tf_natural"),
-        gpu=GPUS,
     params:
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
@@ -87,9 +87,9 @@ rule train_tf_dynamics:
         CONDA_ENV
     threads: job_threads("train_tf_dynamics")
     resources:
+        **GPU_RESOURCES,
         mem_mb=job_mem_mb("train_tf_dynamics"),
         runtime=job_runtime("train_tf_dynamics"),
-        gpu=GPUS,
     params:
         data={
             "shape": TF_DYN["shape"],
