@@ -20,6 +20,7 @@ IO = job_io(
         "error_from": "N from which the error claim holds",
         "error_factor": "required error ratio to linear",
         "init_ordering": "whether the smaller-init-lower-error claim applies",
+        "max_steps": "step cap of the training runs",
         "preset": "preset",
         "figure": "figure id",
     },
@@ -39,6 +40,7 @@ def main(io):
         int(p.error_from),
         float(p.error_factor),
         bool(p.init_ordering),
+        capped_below_paper=int(p.max_steps) < 1_000_000,
     )
     shape = "x".join([str(p.dim)] * int(p.order))
     title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion"

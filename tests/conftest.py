@@ -14,6 +14,14 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The offline dataset copies (../shared/data); a missing folder fails the test that needs it."""
-    path = Path(os.environ.get("IMPLREG_SHARED_DATA", REPO.parent / "shared" / "data"))
-    assert path.is_dir(), f"shared data folder {path} not found; set IMPLREG_SHARED_DATA to its location"
-    return path
+    return find_shared_data()
+
+
+def find_shared_data() -> Path:
+    """IMPLREG_SHARED_DATA, else ../shared/data beside the checkout, else /work/shared/data (CI machines)."""
+    env = os.environ.get("IMPLREG_SHARED_DATA")
+    candidates = [Path(env)] if env else [REPO.parent / "shared" / "data", Path("/work/shared/data")]
+    for path in candidates:
+        if path.is_dir():
+            return path
+    raise AssertionError(f"shared data folder not found (tried {candidates}); set IMPLREG_SHARED_DATA to it")

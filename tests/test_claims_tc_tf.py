@@ -150,3 +150,15 @@ def test_natural_claims_untested_with_too_few_epochs():
     claims = natural_claims(table(_natural_results(0.02, 0.025, 0.14)), epochs=3, min_epochs=200)
     assert all(c.passed is None for c in claims)
     assert copy.deepcopy(claims)[0].measured.startswith("not tested")
+
+
+def test_tc_small_init_claims_untested_when_preset_cap_stops_the_runs():
+    runs = _tc_runs(lambda n: 0.5, lambda n: 1e-3, lambda n: 2)
+    for r in runs[1e-3]:
+        r["converged"] = False
+    capped = _by_id(tc_claims(runs, LINEAR, 1, 100, 200, capped_below_paper=True))
+    assert capped["small_init_recovers_rank"].passed is None
+    assert "step cap" in capped["small_init_recovers_rank"].measured
+    # at the paper's cap the same numbers are failures
+    full = _by_id(tc_claims(runs, LINEAR, 1, 100, 200, capped_below_paper=False))
+    assert full["small_init_recovers_rank"].passed is False and full["small_init_runs_converge"].passed is False

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import find_shared_data
 
 from implreg.cp import linear_baseline, make_cp_target
 from implreg.cp_rank import cp_als, estimate_cp_rank
 
 
 def shared_data_dir() -> Path:
-    """The project's shared data folder (sibling of the repo), overridable by IMPLREG_SHARED_DATA."""
-    env = os.environ.get("IMPLREG_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    """The project's shared data folder (see conftest.find_shared_data)."""
+    return find_shared_data()
 
 
 REFERENCE = "norms-reference/tensor_rank_1_fro_1_order_3_dim_8.npz"

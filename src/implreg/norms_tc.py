@@ -74,8 +74,14 @@ def tc_claims(
     error_from: int,
     error_factor: float = 1000.0,
     init_ordering: bool = True,
+    capped_below_paper: bool = False,
 ) -> list[Claim]:
-    """Fig. 2's pass criteria: small init recovers the target's rank and beats linear by >= 3 orders."""
+    """Fig. 2's pass criteria: small init recovers the target's rank and beats linear by >= 3 orders.
+
+    capped_below_paper: this preset's step cap is below the paper's (1e6). If small-init runs in the claimed
+    range then stop at the cap, the preset is too small to test the small-init claims: they are reported
+    as untested (null), with what was measured, rather than as failures of the paper's statement.
+    """
     smallest = min(runs_by_init)
     small = runs_by_init[smallest]
     lin = {r["num_obs"]: r for r in linear if r["what"] == "linear"}
@@ -178,6 +184,24 @@ def tc_claims(
                 sum(better.values()) >= 0.8 * len(better),
             )
         )
+    unfinished = sorted(
+        {r["num_obs"] for r in small if not r["converged"] and r["num_obs"] >= min(rank_from, error_from)}
+    )
+    if capped_below_paper and unfinished:
+        why = (
+            f"small-init runs at N = {unfinished} hit this preset's step cap (below the paper's 1e6); "
+            "run the paper preset to test this claim"
+        )
+        small_ids = {
+            "small_init_recovers_rank",
+            "small_init_beats_linear",
+            "small_init_runs_converge",
+            "smaller_init_lower_error",
+        }
+        claims = [
+            untestable(c.id, c.statement, c.expected, f"{why}; measured {c.measured}") if c.id in small_ids else c
+            for c in claims
+        ]
     lin_ranks = {n: r["rank"] for n, r in lin.items()}
     peak = max((v for v in lin_ranks.values() if np.isfinite(v)), default=np.nan)
     claims.append(

@@ -272,6 +272,7 @@ rule plot_tc:
         error_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_from"],
         error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
         init_ordering=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_init_ordering"],
+        max_steps=TC["max_steps"],
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
     script:
