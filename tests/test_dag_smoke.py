@@ -85,3 +85,12 @@ def test_unknown_figure_target_is_refused(tmp_path):
     proc = _snakemake(tmp_path, "-n", "figures/norms/no_such_figure.pdf", "--config", "preset=smoke", check=False)
     assert proc.returncode != 0
     assert "MissingRuleException" in proc.stdout + proc.stderr or "No rule to produce" in proc.stdout + proc.stderr
+
+
+@pytest.mark.dag
+def test_html_report_has_every_figure(smoke_run):
+    _snakemake(smoke_run, "--report", "report.html", "--config", "preset=smoke")
+    html = (smoke_run / "report.html").read_text(errors="replace")
+    assert len(html) > 10_000
+    for png in (smoke_run / "figures").rglob("*.png"):
+        assert png.name in html, png.name
