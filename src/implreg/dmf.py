@@ -279,12 +279,13 @@ def train_dmf(
         last_finite=np.full(n, np.nan),
     )
     lr = np.array([r.lr for r in runs], dtype=np.float64)
+    target, mask = problem.target.astype(np.float64), problem.mask.astype(np.float64)
     progress = Progress(max_steps, label=label)
     while (state["status"] == RUNNING).any():
         _advance(
             layers,
-            problem.target.astype(np.float64),
-            problem.mask.astype(np.float64),
+            target,
+            mask,
             lr,
             optimizer == "adaptive",
             beta,

@@ -67,17 +67,20 @@ def measure(history: DMFHistory, schatten_p: float = 0.5) -> tuple[list[dict], l
     for r, run in enumerate(history.runs):
         ok = history.step[r] >= 0
         step, loss, prod = history.step[r][ok], history.loss[r][ok], history.product[r][ok]
+        ident = {
+            "run": r,
+            "label": run.label,
+            "lr": run.lr,
+            "init": run.init,
+            "balanced": run.balanced,
+            "seed": run.seed,
+        }
         idx = _thin_indices(loss)
         mets = matrix_metrics(prod[idx], schatten_p)
         det = np.linalg.det(prod[idx])
         for k, i in enumerate(idx):
             row = {
-                "run": r,
-                "label": run.label,
-                "lr": run.lr,
-                "init": run.init,
-                "balanced": run.balanced,
-                "seed": run.seed,
+                **ident,
                 "step": int(step[i]),
                 "loss": float(loss[i]),
                 "w11": float(prod[i, 0, 0]),
@@ -96,12 +99,7 @@ def measure(history: DMFHistory, schatten_p: float = 0.5) -> tuple[list[dict], l
                 markers.append({"loss_level": level, "step": int(step[hit[0]]), "w11": float(prod[hit[0], 0, 0])})
         summaries.append(
             {
-                "run": r,
-                "label": run.label,
-                "lr": run.lr,
-                "init": run.init,
-                "balanced": run.balanced,
-                "seed": run.seed,
+                **ident,
                 "converged": bool(history.status[r] == CONVERGED),
                 "final_step": int(history.final_step[r]),
                 "final_loss": float(loss[-1]),
