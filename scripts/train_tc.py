@@ -28,6 +28,7 @@ IO = job_io(
 
 def main(io):
     p = io.params
+    ckpt = io.checkpoint()
     with np.load(io.input.target) as z:
         target, perm = z["tensor"], z["perm"]
     grid = run_grid(p.num_observations, int(p.repetitions), int(p.seed), int(p.init_index))
@@ -41,6 +42,7 @@ def main(io):
         progress_label=f"tc init {p.init_std:g}",
         run_names=[f"N={g['num_obs']} rep={g['rep']}" for g in grid],
         num_threads=io.threads,
+        checkpoint=ckpt,
         **p.train,
     )
     write_npz(
@@ -53,6 +55,7 @@ def main(io):
         rep=np.array([g["rep"] for g in grid]),
         seed=np.array([g["seed"] for g in grid], dtype=np.uint64),
     )
+    ckpt.remove()
 
 
 if __name__ == "__main__":

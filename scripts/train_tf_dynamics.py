@@ -1,5 +1,7 @@
 """Gradient descent on a CP factorization completing (or sensing) a low-rank tensor, one run per init std."""
 
+import sys
+
 import numpy as np
 import torch
 
@@ -26,6 +28,7 @@ IO = job_io(
 
 def main(io):
     p = io.params
+    ckpt = io.checkpoint()
     data = make_dataset(**p.data)
     res = train_dynamics(
         data,
@@ -35,9 +38,12 @@ def main(io):
         device=resolve_device(p.device),
         num_threads=io.threads,
         progress_label="tf dynamics",
+        checkpoint=ckpt,
         **p.train,
     )
+    print(f"trained in {res.pop('wall_s'):.1f} s", file=sys.stderr)  # timings live in logs, not results
     write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items() if not k.startswith("factor_")})
+    ckpt.remove()
 
 
 if __name__ == "__main__":

@@ -26,10 +26,12 @@ def main(io):
     p = io.params
     data = prepare_data(Path(io.input.manifest).parent, p.dataset, p.variant, int(p.data_seed), p.n_train, p.n_test)
     cfg = NaturalTrainConfig(**{**p.train, "device": resolve_device(p.train["device"])}, threads=io.threads)
-    out = train_joint(*data, cfg, progress_label=f"{p.dataset} {p.variant}")
+    ckpt = io.checkpoint()
+    out = train_joint(*data, cfg, progress_label=f"{p.dataset} {p.variant}", checkpoint=ckpt)
     out["source"] = read_json(io.input.manifest)["source"]
     out["dataset"], out["variant"] = p.dataset, p.variant
     write_json(io.output.metrics, out)
+    ckpt.remove()
 
 
 if __name__ == "__main__":

@@ -25,3 +25,13 @@ def find_shared_data() -> Path:
         if path.is_dir():
             return path
     raise AssertionError(f"shared data folder not found (tried {candidates}); set IMPLREG_SHARED_DATA to it")
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """A working directory where the whole DAG ran on the smoke preset through the snakemake CLI."""
+    from dagutil import snakemake
+
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir, "--cores", "2", "--config", "preset=smoke")
+    return workdir

@@ -19,6 +19,12 @@ def test_every_preset_resolves(raw):
     assert resolve({**raw, "preset": "smoke"})["norms"]["dmf"]["stop_loss"] > resolve(raw)["norms"]["dmf"]["stop_loss"]
 
 
+def test_step_caps_only_in_the_default_preset(raw):
+    """The paper preset must run every figure to the paper's cap: the default's per-figure caps stay out."""
+    assert resolve(raw)["norms"]["tc"]["step_caps"], "default preset caps appendix B order 4"
+    assert resolve({**raw, "preset": "paper"})["norms"]["tc"]["step_caps"] == {}
+
+
 def test_deep_merge_replaces_lists_and_merges_dicts():
     out = deep_merge({"a": {"b": 1, "c": [1, 2]}, "d": 0}, {"a": {"c": [3]}})
     assert out == {"a": {"b": 1, "c": [3]}, "d": 0}
@@ -54,6 +60,8 @@ def test_every_schema_key_has_description_and_default():
         (lambda c: c["norms"]["tc"]["experiments"][0].update(num_observations=[10**6]), r"exceed the 512 entries"),
         (lambda c: c["presets"]["smoke"]["norms"]["dmf"].update(stop_lss=1), r"(?s)preset 'smoke'.*'stop_lss'"),
         (lambda c: c.update(colour="red"), r"unknown key\(s\) 'colour' in the top level"),
+        (lambda c: c["norms"]["tc"].update(step_caps={"rank9": 10}), r"step_caps: \['rank9'\] name no experiment"),
+        (lambda c: c["norms"]["tc"].update(step_caps={"rank1_order3": 0}), r"step_caps\.rank1_order3 = 0"),
     ],
 )
 def test_invalid_configs_name_key_and_fix(raw, mutate, pattern):

@@ -100,3 +100,19 @@ def test_script_runs_standalone_and_reports_bad_config_cleanly(repo, tmp_path):
 def test_outputs_get_normal_permissions(tmp_path):
     write_json(tmp_path / "a.json", {})
     assert (tmp_path / "a.json").stat().st_mode & 0o044 == 0o044  # group/other readable under umask 022
+
+
+def test_corrupt_intermediate_files_name_the_file_and_fix(tmp_path):
+    from implreg.errors import DataError
+    from implreg.io import read_csv_rows, read_json, write_csv
+
+    good = tmp_path / "good.csv"
+    write_csv(good, [{"a": 1, "b": 2.5}])
+    assert read_csv_rows(good) == [{"a": 1, "b": 2.5}]
+    bad_csv, ragged, bad_json = tmp_path / "bad.csv", tmp_path / "ragged.csv", tmp_path / "bad.json"
+    bad_csv.write_text("garbage\n")
+    ragged.write_text("a,b\n1,2\n3\n")
+    bad_json.write_text('{"a": 1')
+    for path, call in ((bad_csv, read_csv_rows), (ragged, read_csv_rows), (bad_json, read_json)):
+        with pytest.raises(DataError, match=rf"{path.name}.*delete it and rerun"):
+            call(path)

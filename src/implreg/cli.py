@@ -12,9 +12,14 @@ import json
 import sys
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
+from .checkpoint import Checkpoint, fingerprint
 from .errors import ReproError
+
+# Parameters a job may receive without listing them: `checkpoint` = {"dir": ..., "every_s": ...}.
+OPTIONAL_PARAMS = ("checkpoint",)
 
 
 @dataclass
@@ -25,6 +30,20 @@ class JobIO:
     threads: int = 1
     log: str | None = None
     wildcards: dict = field(default_factory=dict)
+
+    def checkpoint(self) -> Checkpoint:
+        """This job's checkpoint: ``<dir>/<first output>.ckpt.pt``, fingerprinted by params and inputs.
+
+        Without a ``checkpoint`` parameter (e.g. a standalone run that did not ask for one) it is disabled.
+        """
+        spec = getattr(self.params, "checkpoint", None)
+        if not spec:
+            return Checkpoint(None)
+        first_output = Path(next(iter(vars(self.output).values())))
+        rel = first_output.relative_to(first_output.anchor) if first_output.is_absolute() else first_output
+        job = {k: v for k, v in vars(self.params).items() if k not in OPTIONAL_PARAMS}
+        inputs = [p for v in vars(self.input).values() for p in paths(v)]
+        return Checkpoint(Path(spec["dir"]) / f"{rel}.ckpt.pt", fingerprint(job, inputs), float(spec["every_s"]))
 
 
 def _pairs(items: list[str], what: str) -> SimpleNamespace:
@@ -44,7 +63,10 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
         return JobIO(
             input=SimpleNamespace(**{k: smk.input[k] for k in inputs}),
             output=SimpleNamespace(**{k: smk.output[k] for k in outputs}),
-            params=SimpleNamespace(**{k: smk.params[k] for k in params}),
+            params=SimpleNamespace(
+                **{k: smk.params[k] for k in params},
+                **{k: smk.params[k] for k in OPTIONAL_PARAMS if k in smk.params.keys()},
+            ),
             threads=int(smk.threads),
             log=smk.log[0] if len(smk.log) else None,
             wildcards=dict(smk.wildcards.items()),
@@ -73,6 +95,7 @@ def _epilog(inputs, outputs, params) -> str:
     lines = ["inputs:"] + [f"  {k}: {v}" for k, v in inputs.items()]
     lines += ["outputs:"] + [f"  {k}: {v}" for k, v in outputs.items()]
     lines += ["params (JSON keys):"] + [f"  {k}: {v}" for k, v in params.items()]
+    lines += ['  checkpoint (optional): {"dir": DIR, "every_s": SECONDS} to make a training job resumable']
     return "\n".join(lines)
 
 

@@ -98,6 +98,9 @@ def _semantic_problems(config: dict) -> list[str]:
     names = [e["name"] for e in tc["experiments"]]
     if len(set(names)) != len(names):
         problems.append(f"norms.tc.experiments: names must be unique, got {names}")
+    unknown_caps = sorted(set(tc.get("step_caps", {})) - set(names))
+    if unknown_caps:
+        problems.append(f"norms.tc.step_caps: {unknown_caps} name no experiment; experiments are {names}")
     for i, exp in enumerate(tc["experiments"]):
         size = exp["dim"] ** exp["order"]
         too_many = [n for n in exp["num_observations"] if n > size]

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from implreg.checkpoint import Checkpoint
 from implreg.engine import train_batched
 from implreg.errors import ConfigError
 
@@ -143,6 +144,7 @@ def train_cp_completion(
     progress_label: str = "cp",
     run_names: Sequence[str] | None = None,
     num_threads: int | None = 1,
+    checkpoint: Checkpoint | None = None,
 ) -> dict:
     """Fit one CP factorization per run to that run's observed entries of ``target``, all runs batched.
 
@@ -184,6 +186,7 @@ def train_cp_completion(
         progress_label=progress_label,
         run_names=run_names,
         num_threads=num_threads,
+        checkpoint=checkpoint,
     )
     with torch.no_grad():
         tensors = cp_reconstruct(res.params).to(torch.float64).cpu().numpy()

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from implreg.checkpoint import Checkpoint, disabled
 from implreg.errors import ConfigError, DivergenceError
 from implreg.progress import Progress
 
@@ -148,6 +149,7 @@ def train_batched(
     progress_every_s: float = 10.0,
     run_names: Sequence[str] | None = None,
     num_threads: int | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> TrainResult:
     """Train independent runs together by full-batch GD or the scalar adaptive step ("group RMSprop").
 
@@ -163,11 +165,14 @@ def train_batched(
     log_fn:       called at logging iterations with ``(t, run_ids, params_t, losses_t)``; returns a dict of
                   per-run values (``[active_runs]``) or None. Losses are always logged under ``"loss"``.
     num_threads:  torch intra-op threads for this call (restored afterwards); None keeps the current setting.
+    checkpoint:   where to save the complete training state periodically and on SIGTERM/SIGINT; a saved state
+                  of the same job is resumed, and the resumed result is bit-identical to an uninterrupted one.
 
     Raises DivergenceError on the first iteration where any active run's loss is NaN/inf (the parameters
     of a run go non-finite at most one iteration before its loss does).
     """
-    with torch_threads(num_threads):
+    ckpt = checkpoint if checkpoint is not None else disabled()
+    with torch_threads(num_threads), ckpt:
         return _train(
             params,
             loss_per_run,
@@ -185,6 +190,7 @@ def train_batched(
             progress_label,
             progress_every_s,
             run_names,
+            ckpt,
         )
 
 
@@ -205,6 +211,7 @@ def _train(
     progress_label,
     progress_every_s,
     run_names,
+    ckpt,
 ) -> TrainResult:
     n_runs = _check_config(params, optimizer, max_steps, check_every, stop_patience, log_every)
     ref = params[0]
@@ -233,6 +240,38 @@ def _train(
     last_print = time.monotonic()
 
     t = 0
+    saved = ckpt.load()
+    if saved is not None:
+        t = int(saved["t"])
+        run_ids = saved["run_ids"].to(dev)
+        cur = [p.to(dev).requires_grad_(True) for p in saved["cur"]]
+        data = [d.to(dev)[run_ids] for d in run_data]
+        lr_act = torch.as_tensor(lr, dtype=dtype, device=dev).expand(n_runs).clone()[run_ids]
+        v, hits, last_finite = (saved[k].to(dev) for k in ("v", "hits", "last_finite"))
+        final = [p.to(dev) for p in saved["final"]]
+        steps, converged, final_loss = saved["steps"], saved["converged"], saved["final_loss"]
+        hist.steps = [int(x) for x in saved["hist_steps"]]
+        hist.cols = {k: list(rows) for k, rows in saved["hist_cols"].items()}
+        if first_bad is not None:
+            first_bad = saved["first_bad"].to(dev)
+
+    def state() -> dict:
+        return {
+            "t": t,
+            "run_ids": run_ids,
+            "cur": [p.detach() for p in cur],
+            "v": v,
+            "hits": hits,
+            "last_finite": last_finite,
+            "final": final,
+            "steps": steps,
+            "converged": converged,
+            "final_loss": final_loss,
+            "hist_steps": hist.steps,
+            "hist_cols": {k: np.stack(rows) for k, rows in hist.cols.items()},
+            "first_bad": first_bad if first_bad is not None else torch.zeros(0),
+        }
+
     while t < max_steps and cur[0].shape[0] > 0:
         loss = loss_per_run(cur, data)
         if loss.shape != (cur[0].shape[0],):
@@ -269,6 +308,10 @@ def _train(
                 cur, data, lr_act, v, hits, run_ids = _retire(
                     done, cur, data, lr_act, v, hits, run_ids, final, steps, converged, final_loss, loss_per_run, t
                 )
+
+        if ckpt.due():
+            ckpt.save(state())
+            ckpt.stop_if_signalled()
 
         now = time.monotonic()
         if now - last_print >= progress_every_s:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None):
@@ -40,8 +42,14 @@ def write_json(path, obj) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
 
 
+_STALE_HINT = "it is corrupt or was written by another version: delete it and rerun snakemake to rebuild it"
+
+
 def read_json(path):
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path} is not valid JSON ({exc}); {_STALE_HINT}.") from None
 
 
 def write_npz(path, **arrays) -> None:
@@ -79,12 +87,21 @@ def _json_default(o):
     raise TypeError(f"cannot serialise {type(o).__name__} to JSON")
 
 
-def read_csv_rows(path) -> list[dict]:
-    """Rows of a CSV written by write_csv, with numbers and booleans converted back."""
+def read_csv_rows(path, allow_empty: bool = False) -> list[dict]:
+    """Rows of a CSV written by write_csv, with numbers and booleans converted back.
+
+    A file without rows (unless `allow_empty`) or with ragged rows raises DataError naming it.
+    """
     import csv
 
     with open(path, newline="") as fh:
-        return [{k: _parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+        rows = list(csv.DictReader(fh))
+    if not rows and not allow_empty:
+        raise DataError(f"{path} has no data rows; {_STALE_HINT}.")
+    for i, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise DataError(f"{path}: line {i} does not match the header; {_STALE_HINT}.")
+    return [{k: _parse(v) for k, v in row.items()} for row in rows]
 
 
 def _parse(v: str):

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from implreg.checkpoint import Checkpoint
 from implreg.cp import cp_reconstruct, cp_reconstruct_np, default_cp_components, init_cp_factors
 from implreg.engine import train_batched
 from implreg.errors import ConfigError
@@ -273,6 +274,7 @@ def train_dynamics(
     dtype: torch.dtype = torch.float64,
     device: str | torch.device = "cpu",
     num_threads: int | None = 1,
+    checkpoint: Checkpoint | None = None,
     progress_label: str = "tf",
     progress_every_s: float = 30.0,
     run_names: Sequence[str] | None = None,
@@ -338,6 +340,7 @@ def train_dynamics(
         progress_every_s=progress_every_s,
         run_names=run_names,
         num_threads=num_threads,
+        checkpoint=checkpoint,
     )
     wall = time.monotonic() - t0
     out: dict[str, Any] = {
@@ -394,7 +397,7 @@ def split_runs(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     runs = []
     for i in range(len(result["init_std"])):
         alive = np.isfinite(result["log_mse"][i])
-        run: dict[str, Any] = {"R": result["R"], "wall_s": result["wall_s"], "log_step": result["log_step"][alive]}
+        run: dict[str, Any] = {"R": result["R"], "log_step": result["log_step"][alive]}
         for key, val in result.items():
             if key in run or key == "log_step":
                 continue

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from implreg.checkpoint import Checkpoint, disabled
 from implreg.datasets.mnist import load_split
 from implreg.engine import torch_threads
 from implreg.errors import ConfigError, DivergenceError
@@ -343,6 +345,7 @@ def train_joint(
     cfg: NaturalTrainConfig,
     progress_label: str = "tf_natural",
     return_factors: bool = False,
+    checkpoint: Checkpoint | None = None,
 ) -> dict:
     """Train every (R, class) model of `cfg` jointly with Adam on shared shuffled mini-batches.
 
@@ -361,13 +364,18 @@ def train_joint(
       history               epochs evaluated and the train / test mean errors there.
     With `return_factors`, ``factors`` maps each R to a float64 ndarray ``[n_classes, D, 2, R]`` (not JSON).
     Raises DivergenceError (naming the epoch, R and class) as soon as a model's loss is NaN/inf.
+    With `checkpoint`, the state is saved at epoch ends (periodically and on SIGTERM/SIGINT) and a saved
+    state of the same job is resumed; the result is bit-identical to an uninterrupted run.
     """
     cfg.validate()
-    with torch_threads(cfg.threads):
-        return _train(x_train, y_train, x_test, y_test, cfg, progress_label, return_factors)
+    ckpt = checkpoint if checkpoint is not None else disabled()
+    with torch_threads(cfg.threads), ckpt:
+        return _train(x_train, y_train, x_test, y_test, cfg, progress_label, return_factors, ckpt)
 
 
-def _train(x_train, y_train, x_test, y_test, cfg: NaturalTrainConfig, label: str, return_factors: bool) -> dict:
+def _train(
+    x_train, y_train, x_test, y_test, cfg: NaturalTrainConfig, label: str, return_factors: bool, ckpt: Checkpoint
+) -> dict:
     dev, dtype, clamp = torch.device(cfg.device), getattr(torch, cfg.dtype), cfg.clamp_value
     xtr, xte = (
         torch.from_numpy(np.ascontiguousarray(x_train)).to(dev),
@@ -382,8 +390,18 @@ def _train(x_train, y_train, x_test, y_test, cfg: NaturalTrainConfig, label: str
     last_finite = np.full(shape, np.nan)
     hist: dict[str, list] = {"epoch": [], "train": [], "test": []}
     prog = Progress(cfg.epochs, label=label, every_s=cfg.progress_every_s)
-    t0, step = time.perf_counter(), 0
-    for epoch in range(1, cfg.epochs + 1):
+    t0, step, start = time.perf_counter(), 0, 1
+    saved = ckpt.load()
+    if saved is not None:
+        with torch.no_grad():
+            for p, q in zip(params, saved["params"], strict=True):
+                p.copy_(q)
+        opt.load_state_dict(saved["opt"])
+        gen.set_state(saved["gen"])
+        start, step, last_finite = int(saved["epoch"]) + 1, int(saved["step"]), saved["last_finite"]
+        hist = {k: list(v) for k, v in saved["hist"].items()}
+        train_epoch = saved["train_epoch"]
+    for epoch in range(start, cfg.epochs + 1):
         perm = torch.randperm(n, generator=gen).to(dev)
         acc = torch.zeros(shape, dtype=torch.float64, device=dev)
         for s in range(0, n, cfg.batch_size):
@@ -406,18 +424,24 @@ def _train(x_train, y_train, x_test, y_test, cfg: NaturalTrainConfig, label: str
             hist["test"].append(test_err)
         extra = f"test mean err {float(test_err.mean()):.4f}" if test_err is not None else ""
         prog.update(epoch, loss=float(train_epoch.mean()), force=epoch == cfg.epochs, extra=extra)
+        if ckpt.due():
+            state = {"params": [p.detach() for p in params], "opt": opt.state_dict(), "gen": gen.get_state()}
+            state |= {"epoch": epoch, "step": step, "last_finite": last_finite, "train_epoch": train_epoch}
+            ckpt.save({**state, "hist": hist})
+            ckpt.stop_if_signalled()
     seconds = time.perf_counter() - t0
+    print(f"{label}: {cfg.epochs - start + 1} epochs in {seconds:.1f} s", file=sys.stderr)
     final_train, final_test = evaluate(params, xtr, ttr, clamp), evaluate(params, xte, tte, clamp)
     if not (np.isfinite(final_train["mse"]).all() and np.isfinite(final_test["mse"]).all()):
         bad = torch.tensor(final_train["mse"] + final_test["mse"])
         _raise_divergence(bad, last_finite, cfg, cfg.epochs, step)
-    out = _report(cfg, n, xte.shape[0], y_train, train_epoch, final_train, final_test, hist, step, seconds)
+    out = _report(cfg, n, xte.shape[0], y_train, train_epoch, final_train, final_test, hist, step)
     if return_factors:
         out["factors"] = {r: p.detach().double().cpu().numpy() for r, p in zip(cfg.ranks, params, strict=True)}
     return out
 
 
-def _report(cfg, n_train, n_test, y_train, train_epoch, final_train, final_test, hist, steps, seconds) -> dict:
+def _report(cfg, n_train, n_test, y_train, train_epoch, final_train, final_test, hist, steps) -> dict:
     clamp = cfg.clamp_value
     baseline = variance_baseline(y_train, cfg.classes, cfg.pos_value, cfg.neg_value, clamp)
     models = []
@@ -448,8 +472,6 @@ def _report(cfg, n_train, n_test, y_train, train_epoch, final_train, final_test,
         "n_train": int(n_train),
         "n_test": int(n_test),
         "steps": int(steps),
-        "seconds": float(seconds),
-        "seconds_per_epoch": float(seconds / cfg.epochs),
         "variance_baseline": [float(v) for v in baseline],
         "models": models,
     }

@@ -59,6 +59,12 @@ def dmf_runs(setting, depth):
 
 TC_EXPERIMENTS = {e["name"]: e for e in TC["experiments"]}
 
+
+def tc_max_steps(exp):
+    """Step cap of one tensor-completion figure: max_steps, or its lower step_caps entry."""
+    return min(TC["max_steps"], TC["step_caps"].get(exp, TC["max_steps"]))
+
+
 NORMS_FIGURES = (
     expand("figures/norms/dmf_unobserved_entry_depth{depth}.pdf", depth=DMF_DEPTHS)
     + ["figures/norms/dmf_norms_rank.pdf"]
@@ -147,4 +153,11 @@ def job_runtime(kind):
 # GPUs per torch training job: gpu=1 when `device: cuda`, and no gpu resource at all on CPU (Kubernetes'
 # plugin treats any `gpu` key as a GPU request). Locally `--resources gpu=N` (profiles/gpu) caps how many such
 # jobs run at once; the SLURM plugin turns gpu=1 into `sbatch --gpus=1`.
+# Resumable torch training jobs: where their checkpoints live and how often they are written.
+CHECKPOINT = (
+    {"dir": "results/checkpoints", "every_s": CFG["checkpoint_every_s"]}
+    if CFG["checkpoint_every_s"] > 0
+    else None
+)
+
 GPU_RESOURCES = {"gpu": 1} if CFG["device"] == "cuda" else {}

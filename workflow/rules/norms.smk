@@ -174,12 +174,13 @@ rule train_tc:
         mem_mb=job_mem_mb("train_tc"),
         runtime=job_runtime("train_tc"),
     params:
+        checkpoint=CHECKPOINT,
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
         num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
         repetitions=TC["repetitions"],
         seed=TC["seed"],
-        train={
+        train=lambda wc: {
             "lr": TC["lr"],
             "optimizer": TC["optimizer"],
             "beta": TC["beta"],
@@ -187,7 +188,7 @@ rule train_tc:
             "stop_mse": TC["stop_mse"],
             "check_every": TC["check_every"],
             "patience": TC["stop_patience"],
-            "max_steps": TC["max_steps"],
+            "max_steps": tc_max_steps(wc.exp),
         },
         dtype=TC["dtype"],
         device=CFG["device"],
@@ -272,7 +273,7 @@ rule plot_tc:
         error_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_from"],
         error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
         init_ordering=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_init_ordering"],
-        max_steps=TC["max_steps"],
+        max_steps=lambda wc: tc_max_steps(wc.exp),
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
     script:

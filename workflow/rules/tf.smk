@@ -18,6 +18,7 @@ rule train_tf_natural:
         mem_mb=job_mem_mb("train_tf_natural"),
         runtime=job_runtime("train_tf_natural"),
     params:
+        checkpoint=CHECKPOINT,
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
         data_seed=TF_NAT["seed"],
@@ -91,6 +92,7 @@ rule train_tf_dynamics:
         mem_mb=job_mem_mb("train_tf_dynamics"),
         runtime=job_runtime("train_tf_dynamics"),
     params:
+        checkpoint=CHECKPOINT,
         data={
             "shape": TF_DYN["shape"],
             "rank": TF_DYN["target_rank"],
