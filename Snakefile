@@ -17,6 +17,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/norms.smk"
 include: "workflow/rules/tf.smk"
+include: "workflow/rules/htf.smk"
+include: "workflow/rules/htf_locality.smk"
 include: "workflow/rules/claims.smk"
 
 

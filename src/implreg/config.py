@@ -120,6 +120,34 @@ def _semantic_problems(config: dict) -> list[str]:
             f"tf.dynamics.num_samples = {dyn['num_samples']} exceeds the {int(np.prod(dyn['shape']))} "
             "entries of the tensor"
         )
+    problems += _htf_problems(config.get("htf", {}).get("dynamics"))
+    return problems
+
+
+def _htf_problems(dyn: dict | None) -> list[str]:
+    """htf.dynamics: observations within each tensor, one HT width/rank per tree level, modes within the order."""
+    if not dyn:
+        return []
+    problems = []
+    for model in ("mf", "cp", "ht"):
+        spec = dyn[model]
+        size = spec["dim"] ** (2 if model == "mf" else spec["order"])
+        if spec["num_samples"] > size:
+            problems.append(f"htf.dynamics.{model}.num_samples = {spec['num_samples']} exceeds the {size} entries")
+    ht = dyn["ht"]
+    levels = int(np.log2(ht["order"]))
+    for key in ("widths", "target_ranks"):
+        if len(ht[key]) != levels:
+            problems.append(f"htf.dynamics.ht.{key} needs {levels} entries (one per tree level of order {ht['order']})")
+    node, n = dyn["appendix_node"], len(dyn["appendix_node"])
+    if n & (n - 1) or node != list(range(node[0], node[0] + n)) or (node[0] - 1) % n or n >= ht["order"]:
+        problems.append(f"htf.dynamics.appendix_node: {node} is not an inner node below the root, e.g. [1, 2]")
+    for key, modes in [
+        ("appendix_node", dyn["appendix_node"]),
+        *(("matricizations", m) for m in dyn["matricizations"]),
+    ]:
+        if max(modes) > ht["order"] or len(set(modes)) != len(modes):
+            problems.append(f"htf.dynamics.{key}: {modes} must be distinct modes in 1..{ht['order']}")
     return problems
 
 

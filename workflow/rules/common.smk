@@ -97,7 +97,25 @@ TF = CFG["tf"]
 TF_NAT = TF["natural"]
 TF_DYN = TF["dynamics"]
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
-ALL_FIGURES = NORMS_FIGURES + TF_FIGURES
+
+HTF = CFG["htf"]
+HTF_DYN = HTF["dynamics"]
+HTF_MODELS = ["mf", "cp", "ht"]
+HTF_FIGURES = [
+    "figures/htf/incremental_learning_mf_cp_ht.pdf",
+    "figures/htf/ht_local_components_matricizations.pdf",
+]
+
+
+def htf_spec(model):
+    """The architecture/target part of one model's config block (what the training job needs)."""
+    drop = ("num_samples", "plot_start_iter")
+    return {k: v for k, v in HTF_DYN[model].items() if k not in drop}
+
+
+def htf_node_rank(node):
+    """The target's HT rank at an inner node: the width of the level below it (2 modes -> level 0)."""
+    return HTF_DYN["ht"]["target_ranks"][len(node).bit_length() - 2]
 
 
 # Job sizes: what a scheduler (SLURM, Kubernetes, ...) is asked for per job, and what `--resources` limits
@@ -126,6 +144,11 @@ _JOB_SIZES = {
         "smoke": (1, 1000, 15),
         "default": (1, 2000, 480),
         "paper": (2, 4000, 720),
+    },
+    "train_htf_dynamics": {
+        "smoke": (1, 1000, 10),
+        "default": (1, 2000, 60),
+        "paper": (1, 2000, 60),
     },
     "train_tf_natural": {
         "smoke": (1, 1000, 15),
@@ -161,3 +184,107 @@ CHECKPOINT = (
 )
 
 GPU_RESOURCES = {"gpu": 1} if CFG["device"] == "cuda" else {}
+
+
+# --- htf locality experiments (htf_locality.smk): config, paths, per-run params.
+
+HTF_LOC = CFG["htf"]["locality"]
+LOC_TASKS = {"is_same": HTF_LOC["is_same"], "pathfinder": HTF_LOC["pathfinder"]}
+LOC_SETTINGS = {
+    "is_same": HTF_LOC["is_same"]["distances"],
+    "pathfinder": HTF_LOC["pathfinder"]["path_lengths"],
+}
+LOC_FIGURE = {"is_same": "locality_is_same_class", "pathfinder": "locality_pathfinder"}
+LOC_TASK_OF = {slug: task for task, slug in LOC_FIGURE.items()}
+HTF_LOCALITY_FIGURES = [f"figures/htf/{slug}.pdf" for slug in LOC_FIGURE.values()]
+LOC_ROOT = "results/htf/locality"
+
+# Job sizes of the locality rules (threads, mem_mb, runtime minutes) per preset. Default runtimes: the slowest default run (Pathfinder with IGC, 1890 steps at
+# ~1.1 CPU-s) takes ~35 min on one idle core; paper runs need a GPU (~10 min each on an H100, spec s. 7).
+_JOB_SIZES["train_locality"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 3000, 120),
+    "paper": (4, 24000, 2880),
+}
+_JOB_SIZES["make_pathfinder"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 2000, 30),
+    "paper": (4, 8000, 240),
+}
+
+
+def loc_metrics(task, setting, lam, seed):
+    return f"{LOC_ROOT}/{task}/s{setting}/lam{fmt_num(lam)}/seed{seed}/metrics.json"
+
+
+def loc_calibration_runs(task):
+    """The two baseline runs the calibration reads: shortest and longest setting, λ = 0, first seed."""
+    s = LOC_SETTINGS[task]
+    seed = HTF_LOC["seeds"][0]
+    return {
+        "short": loc_metrics(task, min(s), 0, seed),
+        "long": loc_metrics(task, max(s), 0, seed),
+    }
+
+
+def loc_train_inputs(wc):
+    """The task's data, plus the calibration result unless this run is one of the calibration runs."""
+    if wc.task == "is_same":
+        data = f"{LOC_ROOT}/is_same/data.npz"
+    else:
+        data = f"{LOC_ROOT}/pathfinder/L{wc.setting}/data.npz"
+    out = {"data": data}
+    this = loc_metrics(wc.task, wc.setting, float(wc.lam), wc.seed)
+    if this not in loc_calibration_runs(wc.task).values():
+        out["calibration"] = f"{LOC_ROOT}/{wc.task}/calibration.json"
+    return out
+
+
+def loc_train_params(wc):
+    """Model and LocalityTrainConfig fields of one run (everything but lam, seed and threads)."""
+    task = LOC_TASKS[wc.task]
+    common = HTF_LOC["train"]
+    train = {
+        **{
+            k: common[k]
+            for k in (
+                "batch_size",
+                "lr",
+                "momentum",
+                "weight_decay",
+                "stop_on_perfect_train_acc",
+                "stop_patience",
+                "eval_every",
+                "eval_batch_size",
+                "reg_bn_mode",
+                "reg_eps",
+            )
+        },
+        "epochs": task["epochs"],
+        "device": CFG["device"],
+    }
+    if wc.task == "is_same":
+        train["reg_patches"] = "preset"
+    else:
+        train |= {
+            "reg_patches": "random",
+            "reg_patch_size": task["reg_patch_size"],
+            "reg_distance": task["reg_distance"],
+            "reg_adjacent_only": task["reg_adjacent_only"],
+        }
+    return train
+
+
+def loc_model_params(wc):
+    m = HTF_LOC["model"]
+    return {
+        "arch": m["arch"],
+        "width": m["width"],
+        "dropout": m["dropout"],
+        "in_channels": 3 if wc.task == "is_same" else 1,
+        # The paper's Pathfinder conv1 is a fresh 1-channel conv with PyTorch's default init.
+        "stem_init": "kaiming" if wc.task == "is_same" else "default",
+    }
+
+
+ALL_FIGURES = NORMS_FIGURES + TF_FIGURES + HTF_FIGURES + HTF_LOCALITY_FIGURES

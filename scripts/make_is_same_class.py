@@ -1,0 +1,29 @@
+"""htf locality: sample the Is-Same-Class image pairs (train and test) from one image source as .npz."""
+
+from implreg.cli import job_io, run
+from implreg.htf_locality.is_same_class import make_dataset
+from implreg.io import write_npz
+
+IO = job_io(
+    __doc__,
+    inputs={},
+    outputs={"data": ".npz: {split}_images uint8 [m, 3, 32, 32], {split}_pairs, {split}_labels, mean, std, source"},
+    params={
+        "source": "cifar10 | fashion-mnist | mnist (the last two are documented substitutes, not the paper's data)",
+        "cifar10_dir": "folder of the cifar-10-batches-py pickles (source cifar10)",
+        "data_dir": "folder of the MNIST / Fashion-MNIST IDX files (substitute sources)",
+        "n_train": "train pairs",
+        "n_test": "test pairs",
+        "seed": "pair-sampling seed",
+    },
+)
+
+
+def main(io):
+    p = io.params
+    arrays = make_dataset(p.source, int(p.n_train), int(p.n_test), int(p.seed), p.cifar10_dir, p.data_dir)
+    write_npz(io.output.data, **arrays)
+
+
+if __name__ == "__main__":
+    run(main, IO)

@@ -1,0 +1,123 @@
+# The htf paper (ICML 2022): dynamics figure (E1) and its appendix figure.
+
+
+wildcard_constraints:
+    model=r"mf|cp|ht",
+
+
+rule train_htf_dynamics:
+    output:
+        history="results/htf/dynamics/{model}/history.npz",
+    log:
+        "logs/train_htf_dynamics/{model}.log",
+    benchmark:
+        "benchmarks/out/train_htf_dynamics/{model}.tsv"
+    conda:
+        CONDA_ENV
+    threads: job_threads("train_htf_dynamics")
+    resources:
+        **GPU_RESOURCES,
+        mem_mb=job_mem_mb("train_htf_dynamics"),
+        runtime=job_runtime("train_htf_dynamics"),
+    params:
+        checkpoint=CHECKPOINT,
+        model=lambda wc: wc.model,
+        spec=lambda wc: htf_spec(wc.model),
+        train=lambda wc: {
+            "num_samples": HTF_DYN[wc.model]["num_samples"],
+            "fro_norm": HTF_DYN["target_norm"],
+            "data_seed": HTF_DYN["data_seed"],
+            "init_seed": HTF_DYN["init_seed"],
+            "optimizer": HTF_DYN["optimizer"],
+            "lr": HTF_DYN["lr"],
+            "beta": HTF_DYN["beta"],
+            "eps": HTF_DYN["eps"],
+            "max_steps": HTF_DYN["max_steps"],
+            "check_every": HTF_DYN["check_every"],
+            "stop_loss": HTF_DYN["stop_loss"],
+            "stop_patience": HTF_DYN["stop_patience"],
+            "log_every": HTF_DYN["log_every"],
+            "top_k": HTF_DYN["top_k"],
+            "matricizations": HTF_DYN["matricizations"] if wc.model == "ht" else [],
+        },
+        dtype=HTF_DYN["dtype"],
+        device=CFG["device"],
+    script:
+        "../../scripts/train_htf_dynamics.py"
+
+
+rule plot_htf_dynamics:
+    input:
+        mf="results/htf/dynamics/mf/history.npz",
+        cp="results/htf/dynamics/cp/history.npz",
+        ht="results/htf/dynamics/ht/history.npz",
+    output:
+        pdf="figures/htf/incremental_learning_mf_cp_ht.pdf",
+        png=report(
+            "figures/htf/incremental_learning_mf_cp_ht.png",
+            caption="../report/htf_dynamics.rst",
+            category="htf",
+            subcategory="Fig. 1 (dynamics)",
+        ),
+        claims="figures/htf/incremental_learning_mf_cp_ht.claims.json",
+        table="results/htf/dynamics/figure_table.csv",
+    log:
+        "logs/plot_htf_dynamics/plot.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        specs={m: htf_spec(m) for m in HTF_MODELS},
+        start_iters={m: HTF_DYN[m]["plot_start_iter"] for m in HTF_MODELS},
+        rel_threshold=HTF_DYN["claim_rel_threshold"],
+        min_gap=HTF_DYN["claim_min_gap"],
+        final_error_max=HTF_DYN["claim_final_error_max"],
+        stop_loss=HTF_DYN["stop_loss"],
+        max_steps=HTF_DYN["max_steps"],
+        min_steps=HTF_DYN["claim_min_steps"],
+        preset=PRESET,
+        figure="htf/incremental_learning_mf_cp_ht",
+    script:
+        "../../scripts/plot_htf_dynamics.py"
+
+
+rule plot_htf_appendix:
+    input:
+        history="results/htf/dynamics/ht/history.npz",
+    output:
+        pdf="figures/htf/ht_local_components_matricizations.pdf",
+        png=report(
+            "figures/htf/ht_local_components_matricizations.png",
+            caption="../report/htf_appendix.rst",
+            category="htf",
+            subcategory="Appendix (HT dynamics)",
+        ),
+        claims="figures/htf/ht_local_components_matricizations.claims.json",
+        table="results/htf/dynamics/appendix_table.csv",
+    log:
+        "logs/plot_htf_appendix/plot.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        order=HTF_DYN["ht"]["order"],
+        node=HTF_DYN["appendix_node"],
+        node_rank=htf_node_rank(HTF_DYN["appendix_node"]),
+        n_entries=HTF_DYN["ht"]["dim"] ** HTF_DYN["ht"]["order"],
+        stop_loss=HTF_DYN["stop_loss"],
+        matricizations=HTF_DYN["matricizations"],
+        start_iter=HTF_DYN["ht"]["plot_start_iter"],
+        rel_threshold=HTF_DYN["claim_rel_threshold"],
+        min_gap=HTF_DYN["claim_min_gap"],
+        max_steps=HTF_DYN["max_steps"],
+        min_steps=HTF_DYN["claim_min_steps"],
+        preset=PRESET,
+        figure="htf/ht_local_components_matricizations",
+    script:
+        "../../scripts/plot_htf_appendix.py"

@@ -1,0 +1,153 @@
+# The htf paper (ICML 2022), locality experiments: Is-Same-Class and Pathfinder with a ResNet, test accuracy
+# against distance / path length for several IGC regularisation coefficients (the paper's locality figure).
+# Helpers (LOC_*, loc_*) live in common.smk; knobs in config.yaml's htf.locality block.
+#
+# Order: data -> the calibration runs (baseline at the shortest and longest setting, first seed) -> the
+# calibration check -> every other (setting, lam, seed) run -> one figure per task (+ CSV + claims).
+
+
+rule make_is_same_class:
+    output:
+        data=f"{LOC_ROOT}/is_same/data.npz",
+    log:
+        "logs/make_is_same_class/data.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        source=HTF_LOC["is_same"]["source"],
+        cifar10_dir=HTF_LOC["is_same"]["cifar10_dir"],
+        data_dir=HTF_LOC["is_same"]["data_dir"],
+        n_train=HTF_LOC["is_same"]["n_train"],
+        n_test=HTF_LOC["is_same"]["n_test"],
+        seed=HTF_LOC["is_same"]["data_seed"],
+    script:
+        "../../scripts/make_is_same_class.py"
+
+
+rule make_pathfinder:
+    output:
+        data=f"{LOC_ROOT}/pathfinder/L{{length}}/data.npz",
+    log:
+        "logs/make_pathfinder/L{length}.log",
+    benchmark:
+        "benchmarks/out/make_pathfinder/L{length}.tsv"
+    wildcard_constraints:
+        length=r"\d+",
+    conda:
+        CONDA_ENV
+    threads: job_threads("make_pathfinder")
+    resources:
+        mem_mb=job_mem_mb("make_pathfinder"),
+        runtime=job_runtime("make_pathfinder"),
+    params:
+        path_length=lambda wc: int(wc.length),
+        n_train=HTF_LOC["pathfinder"]["n_train"],
+        n_test=HTF_LOC["pathfinder"]["n_test"],
+        seed=HTF_LOC["pathfinder"]["data_seed"],
+        geometry=HTF_LOC["pathfinder"]["geometry"],
+        workers=job_threads("make_pathfinder"),
+    script:
+        "../../scripts/make_pathfinder.py"
+
+
+rule train_locality:
+    input:
+        unpack(loc_train_inputs),
+    output:
+        metrics=f"{LOC_ROOT}/{{task}}/s{{setting}}/lam{{lam}}/seed{{seed}}/metrics.json",
+    log:
+        "logs/train_locality/{task}_s{setting}_lam{lam}_seed{seed}.log",
+    benchmark:
+        "benchmarks/out/train_locality/{task}_s{setting}_lam{lam}_seed{seed}.tsv"
+    wildcard_constraints:
+        task=r"is_same|pathfinder",
+        setting=r"\d+",
+        lam=r"[0-9.e+-]+",
+        seed=r"\d+",
+    conda:
+        CONDA_ENV
+    threads: job_threads("train_locality")
+    resources:
+        **GPU_RESOURCES,
+        mem_mb=job_mem_mb("train_locality"),
+        runtime=job_runtime("train_locality"),
+    params:
+        checkpoint=CHECKPOINT,
+        task=lambda wc: wc.task,
+        setting=lambda wc: int(wc.setting),
+        lam=lambda wc: float(wc.lam),
+        seed=lambda wc: int(wc.seed),
+        canvas={
+            "height": HTF_LOC["is_same"]["canvas_height"],
+            "width": HTF_LOC["is_same"]["canvas_width"],
+        },
+        model=loc_model_params,
+        train=loc_train_params,
+    script:
+        "../../scripts/train_locality.py"
+
+
+rule calibrate_locality:
+    input:
+        unpack(lambda wc: loc_calibration_runs(wc.task)),
+    output:
+        calibration=f"{LOC_ROOT}/{{task}}/calibration.json",
+    log:
+        "logs/calibrate_locality/{task}.log",
+    wildcard_constraints:
+        task=r"is_same|pathfinder",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        task=lambda wc: wc.task,
+        threshold=HTF_LOC["calibration"]["threshold"],
+        enforce=HTF_LOC["calibration"]["enforce"],
+    script:
+        "../../scripts/calibrate_locality.py"
+
+
+rule plot_locality:
+    input:
+        metrics=lambda wc: [
+            loc_metrics(LOC_TASK_OF[wc.slug], s, lam, seed)
+            for s in LOC_SETTINGS[LOC_TASK_OF[wc.slug]]
+            for lam in LOC_TASKS[LOC_TASK_OF[wc.slug]]["lams"]
+            for seed in HTF_LOC["seeds"]
+        ],
+        calibration=lambda wc: f"{LOC_ROOT}/{LOC_TASK_OF[wc.slug]}/calibration.json",
+    output:
+        pdf="figures/htf/{slug}.pdf",
+        png=report(
+            "figures/htf/{slug}.png",
+            caption="../report/htf_locality.rst",
+            category="htf",
+            subcategory="locality",
+        ),
+        claims="figures/htf/{slug}.claims.json",
+        table=f"{LOC_ROOT}/{{slug}}_table.csv",
+    log:
+        "logs/plot_locality/{slug}.log",
+    wildcard_constraints:
+        slug="|".join(LOC_FIGURE.values()),
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        task=lambda wc: LOC_TASK_OF[wc.slug],
+        metric=HTF_LOC["metric"],
+        preset=PRESET,
+        figure=lambda wc: f"htf/{wc.slug}",
+        claims=HTF_LOC["claims"],
+    script:
+        "../../scripts/plot_locality.py"
