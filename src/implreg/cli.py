@@ -61,7 +61,8 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
     smk = sys.modules["__main__"].__dict__.get("snakemake")
     if smk is not None:
         return JobIO(
-            input=SimpleNamespace(**{k: smk.input[k] for k in inputs}),
+            # An input a rule does not declare (e.g. optional by config) is simply absent.
+            input=SimpleNamespace(**{k: smk.input[k] for k in inputs if k in smk.input.keys()}),
             output=SimpleNamespace(**{k: smk.output[k] for k in outputs}),
             params=SimpleNamespace(
                 **{k: smk.params[k] for k in params},

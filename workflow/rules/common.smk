@@ -213,6 +213,16 @@ _JOB_SIZES["make_pathfinder"] = {
 }
 
 
+def loc_is_same_inputs():
+    """The dataset manifest of a substitute Is-Same-Class source (none for CIFAR-10, read from its own dir)."""
+    source = HTF_LOC["is_same"]["source"]
+    return (
+        {}
+        if source == "cifar10"
+        else {"manifest": f"results/data/{source}/manifest.json"}
+    )
+
+
 def loc_metrics(task, setting, lam, seed):
     return f"{LOC_ROOT}/{task}/s{setting}/lam{fmt_num(lam)}/seed{seed}/metrics.json"
 

@@ -7,6 +7,9 @@
 
 
 rule make_is_same_class:
+    input:
+        # The substitute sources come verified (or faked, in smoke) from the shared dataset step.
+        **loc_is_same_inputs(),
     output:
         data=f"{LOC_ROOT}/is_same/data.npz",
     log:
@@ -20,7 +23,6 @@ rule make_is_same_class:
     params:
         source=HTF_LOC["is_same"]["source"],
         cifar10_dir=HTF_LOC["is_same"]["cifar10_dir"],
-        data_dir=HTF_LOC["is_same"]["data_dir"],
         n_train=HTF_LOC["is_same"]["n_train"],
         n_test=HTF_LOC["is_same"]["n_test"],
         seed=HTF_LOC["is_same"]["data_seed"],
