@@ -162,3 +162,12 @@ def test_tc_small_init_claims_untested_when_preset_cap_stops_the_runs():
     # at the paper's cap the same numbers are failures
     full = _by_id(tc_claims(runs, LINEAR, 1, 100, 200, capped_below_paper=False))
     assert full["small_init_recovers_rank"].passed is False and full["small_init_runs_converge"].passed is False
+
+
+def test_tc_legend_flags_runs_stopped_at_the_step_cap():
+    from implreg.plotting.norms_figures import _capped_note
+
+    rows = [{"converged": c} for c in [True] * 40 + [False] * 5]  # the paper's never-converging small N
+    assert _capped_note(rows) == ""
+    rows = [{"converged": c} for c in [True] * 5 + [False] * 40]
+    assert _capped_note(rows) == " (40/45 runs stopped at the step cap)"

@@ -160,6 +160,14 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
 TC_STYLES = [("tab:orange", "-", "v"), ("tab:green", "-.", "^"), ("tab:purple", ":", "s"), ("tab:brown", "--", "D")]
 
 
+def _capped_note(rows) -> str:
+    """Legend suffix when runs stopped at the step cap instead of converging (their points are not final)."""
+    capped = sum(1 for r in rows if not r["converged"])
+    if capped * 5 <= len(rows):  # a few never-converging small-N runs are part of the paper's picture
+        return ""
+    return f" ({capped}/{len(rows)} runs stopped at the step cap)"
+
+
 def plot_tc_figure(runs_by_init, linear, title):
     """Fig. 2: reconstruction error (left) and estimated CP rank (right) vs number of observations.
 
@@ -190,7 +198,7 @@ def plot_tc_figure(runs_by_init, linear, title):
                 ms=4,
                 capsize=2,
                 alpha=0.85,
-                label=f"tf, init {init:g}",
+                label=f"tf, init {init:g}" + _capped_note(runs_by_init[init]),
             )
     ax_rank.axhline(truth, color="red", lw=2.5, alpha=0.6, label="ground truth", zorder=0)
     ax_err.set_yscale("log")
@@ -200,7 +208,9 @@ def plot_tc_figure(runs_by_init, linear, title):
     for ax in (ax_err, ax_rank):
         ax.set_xlabel("# of observations")
         ax.set_xlim(min(ns) - 0.02 * max(ns), max(ns) * 1.02)
-    ax_rank.legend(fontsize=7)
+    # Below both panels: a long legend entry (runs stopped at the cap) must not cover the rank curves.
+    handles, labels = ax_rank.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=len(labels), frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
