@@ -184,7 +184,8 @@ def train_run(
     """Train one model on `data` (:class:`ImageData` or :class:`PairCanvasData`); return a JSON-ready dict:
     ``settings``, ``model``, ``history`` (per epoch: train acc / loss / mean IGC value; per evaluation:
     test acc / loss), ``test_acc_last`` (the paper's score), ``test_acc_best``, ``train_acc_last``,
-    ``stop_epoch``, ``stopped_early``, ``steps`` and ``seconds``. Accuracies are fractions in [0, 1].
+    ``stop_epoch``, ``stopped_early`` and ``steps`` (wall time goes to the log: results depend on seeds only).
+    Accuracies are fractions in [0, 1].
     Raises DivergenceError naming the epoch when the loss becomes NaN/inf."""
     cfg.validate()
     model_cfg.validate()
@@ -280,6 +281,5 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         "stop_epoch": hist["epoch"][-1],
         "stopped_early": bool(hist["epoch"][-1] < cfg.epochs),
         "steps": step,
-        "seconds": seconds,
         "history": hist,
     }
