@@ -333,6 +333,10 @@ def test_calibration_names_the_knobs():
         require_drop(60.0, 57.0, threshold=8.0, task="is_same")
     for knob in ("width", "n_train", "epochs"):
         assert knob in str(err.value)
+    # A baseline that learns the long range too: the advice is the other way round (a harder task).
+    with pytest.raises(ConfigError) as err:
+        require_drop(84.4, 81.5, threshold=8.0, task="is_same")
+    assert "too easy" in str(err.value) and "source" in str(err.value) and "width" not in str(err.value)
 
 
 def test_plot_script_on_fabricated_metrics(tmp_path, repo):
