@@ -8,6 +8,7 @@ longest setting for one seed; the grid proceeds only if accuracy drops by at lea
 from __future__ import annotations
 
 from implreg.errors import ConfigError
+from implreg.htf_locality.claims import CHANCE
 
 # Which way to turn depends on why the drop is missing (knobs live in config.yaml's htf.locality block).
 TOO_HARD = (
@@ -18,7 +19,6 @@ TOO_EASY = (
     "the baseline also learns the longest setting, so the task is too easy for locality to matter: use fewer "
     "training samples (`n_train`) or a harder image source (`is_same.source`; CIFAR-10 is the paper's)"
 )
-CHANCE = 50.0  # percent: both tasks are balanced binary problems
 
 
 def check_drop(acc_short: float, acc_long: float, threshold: float = 8.0, task: str = "") -> dict:
