@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+import yaml
+from dagutil import snakemake
 from torch import nn
 
 from implreg.checkpoint import Checkpoint
@@ -177,6 +180,21 @@ def test_training_resumes_bit_identically_from_checkpoint(tmp_path):
     assert path.exists()
     resumed = train_run(_TINY, data, _cfg(epochs=3), checkpoint=Checkpoint(path, "job", every_s=1e9))
     assert resumed["history"] == full["history"] and resumed["test_acc_last"] == full["test_acc_last"]
+
+
+def test_igc_sub_batch_estimate_is_deterministic_and_differs_from_whole_batch():
+    data = _image_data()
+    whole = train_run(_TINY, data, _cfg())
+    # k = batch size is the whole batch: the same computation, bit for bit.
+    assert train_run(_TINY, data, _cfg(reg_batch_size=8))["history"] == whole["history"]
+    sub = train_run(_TINY, data, _cfg(reg_batch_size=3))
+    assert _strip(train_run(_TINY, data, _cfg(reg_batch_size=3))) == _strip(sub)
+    assert all(0.0 < r <= 1.0 for r in sub["history"]["reg"])
+    assert sub["history"]["train_loss"] != whole["history"]["train_loss"]
+    assert sub["settings"]["reg_batch_size"] == 3
+    for bad in (1, 9, -1):
+        with pytest.raises(ConfigError, match="reg_batch_size"):
+            train_run(_TINY, data, _cfg(reg_batch_size=bad))
 
 
 def test_early_stop_after_perfect_train_accuracy():
@@ -364,3 +382,14 @@ def test_plot_script_on_fabricated_metrics(tmp_path, repo):
     claims = json.loads(out["claims"].read_text())
     assert claims["preset"] == "default" and all(c["passed"] for c in claims["claims"])
     assert out["pdf"].stat().st_size > 0 and "fashion-mnist" in out["table"].read_text()
+
+
+def test_task_seeds_replace_the_shared_list_in_the_dag(tmp_path):
+    """is_same.seeds gives that task its own runs; Pathfinder keeps the shared list."""
+    cfg = {"preset": "smoke", "presets": {"smoke": {"htf": {"locality": {"is_same": {"seeds": [0, 3]}}}}}}
+    (tmp_path / "seeds.yaml").write_text(yaml.safe_dump(cfg))
+    targets = ["figures/htf/locality_is_same_class.pdf", "figures/htf/locality_pathfinder.pdf"]
+    dry = snakemake(tmp_path, *targets, "-n", "--configfile", str(tmp_path / "seeds.yaml")).stdout
+    runs = set(re.findall(r"locality/(is_same|pathfinder)/s\d+/lam[\d.]+/seed(\d+)/metrics.json", dry))
+    assert {seed for task, seed in runs if task == "is_same"} == {"0", "3"}
+    assert {seed for task, seed in runs if task == "pathfinder"} == {"0"}

@@ -194,6 +194,8 @@ LOC_SETTINGS = {
     "is_same": HTF_LOC["is_same"]["distances"],
     "pathfinder": HTF_LOC["pathfinder"]["path_lengths"],
 }
+# A task's own `seeds` list, if given, replaces the shared one (its first seed runs the calibration).
+LOC_SEEDS = {t: LOC_TASKS[t].get("seeds") or HTF_LOC["seeds"] for t in LOC_TASKS}
 LOC_FIGURE = {"is_same": "locality_is_same_class", "pathfinder": "locality_pathfinder"}
 LOC_TASK_OF = {slug: task for task, slug in LOC_FIGURE.items()}
 HTF_LOCALITY_FIGURES = [f"figures/htf/{slug}.pdf" for slug in LOC_FIGURE.values()]
@@ -230,7 +232,7 @@ def loc_metrics(task, setting, lam, seed):
 def loc_calibration_runs(task):
     """The two baseline runs the calibration reads: shortest and longest setting, λ = 0, first seed."""
     s = LOC_SETTINGS[task]
-    seed = HTF_LOC["seeds"][0]
+    seed = LOC_SEEDS[task][0]
     return {
         "short": loc_metrics(task, min(s), 0, seed),
         "long": loc_metrics(task, max(s), 0, seed),
@@ -273,6 +275,9 @@ def loc_train_params(wc):
         "epochs": task["epochs"],
         "device": CFG["device"],
     }
+    if task["reg_batch_size"]:
+        # Only when set: results made before this knob existed keep their params (no spurious rerun).
+        train["reg_batch_size"] = task["reg_batch_size"]
     if wc.task == "is_same":
         train["reg_patches"] = "preset"
     else:

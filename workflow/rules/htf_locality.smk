@@ -122,7 +122,7 @@ rule plot_locality:
             loc_metrics(LOC_TASK_OF[wc.slug], s, lam, seed)
             for s in LOC_SETTINGS[LOC_TASK_OF[wc.slug]]
             for lam in LOC_TASKS[LOC_TASK_OF[wc.slug]]["lams"]
-            for seed in HTF_LOC["seeds"]
+            for seed in LOC_SEEDS[LOC_TASK_OF[wc.slug]]
         ],
         calibration=lambda wc: f"{LOC_ROOT}/{LOC_TASK_OF[wc.slug]}/calibration.json",
     output:

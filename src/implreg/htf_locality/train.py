@@ -101,8 +101,11 @@ class LocalityTrainConfig:
     lam: IGC coefficient λ (0 = baseline). reg_patches: "preset" (Is-Same: the two image locations) or
     "random" (Pathfinder: random reg_patch_size² patches at Chebyshev gap >= reg_distance; reg_adjacent_only
     also caps the gap). reg_bn_mode: "original" (the shuffled pass updates BN statistics) or "frozen".
-    reg_eps: floor of the gradient norms (0 = the original's plain division). eval_every: test evaluation
-    period in epochs (also at the last epoch and at an early stop).
+    reg_eps: floor of the gradient norms (0 = the original's plain division). reg_batch_size: estimate R on
+    only the first k samples of each (shuffled) batch, k >= 2; 0 = the whole batch (the original). R is a mean
+    over samples, so the estimate is unbiased and the regulariser still acts on every step, at about k/B of the
+    double-backprop cost (the BCE then takes its own plain forward over the whole batch). eval_every: test
+    evaluation period in epochs (also at the last epoch and at an early stop).
     """
 
     lam: float = 0.0
@@ -121,6 +124,7 @@ class LocalityTrainConfig:
     reg_adjacent_only: bool = False
     reg_bn_mode: str = "original"
     reg_eps: float = 1e-12
+    reg_batch_size: int = 0
     seed: int = 0
     device: str = "cpu"
     threads: int | None = 1
@@ -135,6 +139,11 @@ class LocalityTrainConfig:
             raise ConfigError("need `lr` > 0 and `momentum`, `weight_decay`, `stop_patience` >= 0.")
         if self.reg_patches not in ("preset", "random"):
             raise ConfigError(f"`reg_patches` must be 'preset' or 'random', got {self.reg_patches!r}.")
+        if self.reg_batch_size != 0 and not 2 <= self.reg_batch_size <= self.batch_size:
+            raise ConfigError(
+                f"`reg_batch_size` must be 0 (the whole batch) or between 2 and batch_size = {self.batch_size}, "
+                f"got {self.reg_batch_size}."
+            )
         if self.reg_bn_mode not in BN_MODES:
             raise ConfigError(f"`reg_bn_mode` must be one of {list(BN_MODES)}, got {self.reg_bn_mode!r}.")
 
@@ -226,9 +235,16 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         for s in range(0, n, cfg.batch_size):
             idx = perm[s : s + cfg.batch_size]
             x, y = data.batch("train", idx)
-            if cfg.lam > 0 and idx.numel() >= 2:
+            k = cfg.reg_batch_size
+            if cfg.lam > 0 and idx.numel() >= 2 and (k == 0 or k >= idx.numel()):
                 pi, pj = _patches(data, cfg, step)
                 reg, logits = igc_penalty(model, x, pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
+                loss = bce(logits, y) + cfg.lam * reg
+            elif cfg.lam > 0 and idx.numel() >= 2:
+                # R on a sub-batch: the shuffle already makes its first k samples a random subset.
+                pi, pj = _patches(data, cfg, step)
+                logits = model(x)[:, 0]
+                reg, _ = igc_penalty(model, x[:k], pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
                 loss = bce(logits, y) + cfg.lam * reg
             else:
                 logits, reg = model(x)[:, 0], torch.zeros(())
