@@ -235,16 +235,14 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         for s in range(0, n, cfg.batch_size):
             idx = perm[s : s + cfg.batch_size]
             x, y = data.batch("train", idx)
-            k = cfg.reg_batch_size
-            if cfg.lam > 0 and idx.numel() >= 2 and (k == 0 or k >= idx.numel()):
+            if cfg.lam > 0 and idx.numel() >= 2:
                 pi, pj = _patches(data, cfg, step)
-                reg, logits = igc_penalty(model, x, pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
-                loss = bce(logits, y) + cfg.lam * reg
-            elif cfg.lam > 0 and idx.numel() >= 2:
-                # R on a sub-batch: the shuffle already makes its first k samples a random subset.
-                pi, pj = _patches(data, cfg, step)
-                logits = model(x)[:, 0]
-                reg, _ = igc_penalty(model, x[:k], pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
+                k = cfg.reg_batch_size
+                if k == 0 or k >= idx.numel():  # the original: R and the BCE share the first forward pass
+                    reg, logits = igc_penalty(model, x, pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
+                else:  # R on a sub-batch: the shuffle already makes its first k samples a random subset
+                    logits = model(x)[:, 0]
+                    reg, _ = igc_penalty(model, x[:k], pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
                 loss = bce(logits, y) + cfg.lam * reg
             else:
                 logits, reg = model(x)[:, 0], torch.zeros(())
