@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import signal
 import subprocess
 import sys
 
@@ -180,6 +181,33 @@ def test_training_resumes_bit_identically_from_checkpoint(tmp_path):
     assert path.exists()
     resumed = train_run(_TINY, data, _cfg(epochs=3), checkpoint=Checkpoint(path, "job", every_s=1e9))
     assert resumed["history"] == full["history"] and resumed["test_acc_last"] == full["test_acc_last"]
+
+
+class _SignalledAtStep(Checkpoint):
+    """'Receives' SIGTERM after the k-th training step (as `kill` would, in the middle of an epoch)."""
+
+    def __init__(self, path, k: int):
+        super().__init__(path, "job", every_s=1e9)
+        self.k, self.calls = k, 0
+
+    def signalled(self) -> bool:
+        self.calls += 1
+        if self.calls == self.k:
+            self._signal = signal.SIGTERM
+        return super().signalled()
+
+
+def test_stop_signal_mid_epoch_saves_there_and_resumes_bit_identically(tmp_path):
+    data = _image_data()  # 24 training images, batch 8: three steps per epoch
+    full = train_run(_TINY, data, _cfg(epochs=3))
+    path = tmp_path / "run.ckpt.pt"
+    with pytest.raises(SystemExit) as stop:
+        train_run(_TINY, data, _cfg(epochs=3), checkpoint=_SignalledAtStep(path, k=4))  # epoch 2, step 1 of 3
+    assert stop.value.code == 128 + signal.SIGTERM
+    saved = Checkpoint(path, "job").load()
+    assert saved["epoch"] == 1 and saved["step"] == 4 and saved["partial_epoch"]["pos"] == 8
+    resumed = train_run(_TINY, data, _cfg(epochs=3), checkpoint=Checkpoint(path, "job", every_s=1e9))
+    assert resumed["history"] == full["history"] and resumed["steps"] == full["steps"] == 9
 
 
 def test_igc_sub_batch_estimate_is_deterministic_and_differs_from_whole_batch():

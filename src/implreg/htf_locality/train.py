@@ -203,6 +203,13 @@ def train_run(
         return _train(model_cfg, data, cfg, label, ckpt)
 
 
+def _state(model, opt, epoch, step, streak, last_finite, stop, hist) -> dict:
+    """What a checkpoint holds after `epoch` completed epochs (plus, mid-epoch, a ``partial_epoch`` entry)."""
+    state = {"model": model.state_dict(), "opt": opt.state_dict(), "torch_rng": torch.get_rng_state()}
+    state |= {"epoch": epoch, "step": step, "streak": streak, "last_finite": last_finite, "stopped": stop}
+    return state | {"hist": hist}
+
+
 def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, ckpt: Checkpoint) -> dict:
     dev = torch.device(cfg.device)
     model = build_model(model_cfg, seed=cfg.seed).to(dev)
@@ -214,6 +221,7 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         k: [] for k in ("epoch", "train_acc", "train_loss", "reg", "eval_epoch", "test_acc", "test_loss")
     }
     start, step, streak, last_finite = 1, 0, 0, float("nan")
+    partial = None
     saved = ckpt.load()
     if saved is not None:
         model.load_state_dict(saved["model"])
@@ -222,6 +230,7 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         start, step, streak = int(saved["epoch"]) + 1, int(saved["step"]), int(saved["streak"])
         last_finite = float(saved["last_finite"])
         hist = {k: list(v) for k, v in saved["hist"].items()}
+        partial = saved.get("partial_epoch")  # saved mid-epoch on a stop signal: where and what was summed
     if saved is None:
         torch.manual_seed(_mix(cfg.seed, 3))  # dropout masks
     prog = Progress(cfg.epochs, label=f"{label}, epoch", every_s=cfg.progress_every_s)
@@ -232,7 +241,11 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
             break
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(_mix(cfg.seed, 1, epoch))).to(dev)
         correct = loss_sum = reg_sum = 0.0
-        for s in range(0, n, cfg.batch_size):
+        first = 0
+        if partial is not None:  # resume inside this epoch: same shuffle, skip the batches already taken
+            first, correct, loss_sum, reg_sum = (partial[k] for k in ("pos", "correct", "loss_sum", "reg_sum"))
+            first, partial = int(first), None
+        for s in range(first, n, cfg.batch_size):
             idx = perm[s : s + cfg.batch_size]
             x, y = data.batch("train", idx)
             if cfg.lam > 0 and idx.numel() >= 2:
@@ -257,6 +270,14 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
             correct += float(((logits.detach() > 0).float() == y).sum())
             loss_sum += last_finite * idx.numel()
             reg_sum += float(reg.detach()) * idx.numel()
+            if ckpt.signalled() and s + cfg.batch_size < n:
+                # An epoch can take minutes on a CPU, longer than a cluster's grace period after SIGTERM:
+                # save where this epoch stands now rather than at its end.
+                here = {"pos": s + cfg.batch_size, "correct": correct, "loss_sum": loss_sum, "reg_sum": reg_sum}
+                ckpt.save(
+                    _state(model, opt, epoch - 1, step, streak, last_finite, False, hist) | {"partial_epoch": here}
+                )
+                ckpt.stop_if_signalled()
         train_acc = correct / n
         hist["epoch"].append(epoch)
         hist["train_acc"].append(train_acc)
@@ -273,9 +294,7 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
             extra += f", test acc {ev['acc']:.4f}"
         prog.update(epoch, loss=loss_sum / n, force=epoch == cfg.epochs or stop, extra=extra)
         if ckpt.due():
-            state = {"model": model.state_dict(), "opt": opt.state_dict(), "torch_rng": torch.get_rng_state()}
-            state |= {"epoch": epoch, "step": step, "streak": streak, "last_finite": last_finite, "stopped": stop}
-            ckpt.save({**state, "hist": hist})
+            ckpt.save(_state(model, opt, epoch, step, streak, last_finite, stop, hist))
             ckpt.stop_if_signalled()
         if stop:
             break
