@@ -190,24 +190,53 @@ class _SignalledAtStep(Checkpoint):
         super().__init__(path, "job", every_s=1e9)
         self.k, self.calls = k, 0
 
-    def signalled(self) -> bool:
+    def due(self) -> bool:  # asked once after every training step
         self.calls += 1
         if self.calls == self.k:
             self._signal = signal.SIGTERM
-        return super().signalled()
+        return super().due()
 
 
-def test_stop_signal_mid_epoch_saves_there_and_resumes_bit_identically(tmp_path):
+@pytest.mark.parametrize("k", [4, 3, 9])  # mid epoch 2; the last step of epoch 1; the run's very last step
+def test_stop_signal_after_any_step_saves_there_and_resumes_bit_identically(tmp_path, k):
     data = _image_data()  # 24 training images, batch 8: three steps per epoch
     full = train_run(_TINY, data, _cfg(epochs=3))
     path = tmp_path / "run.ckpt.pt"
     with pytest.raises(SystemExit) as stop:
-        train_run(_TINY, data, _cfg(epochs=3), checkpoint=_SignalledAtStep(path, k=4))  # epoch 2, step 1 of 3
+        train_run(_TINY, data, _cfg(epochs=3), checkpoint=_SignalledAtStep(path, k=k))
     assert stop.value.code == 128 + signal.SIGTERM
     saved = Checkpoint(path, "job").load()
-    assert saved["epoch"] == 1 and saved["step"] == 4 and saved["partial_epoch"]["pos"] == 8
+    assert saved["epoch"] == (k - 1) // 3 and saved["step"] == k
+    assert saved["partial_epoch"]["pos"] == 8 * ((k - 1) % 3 + 1)
     resumed = train_run(_TINY, data, _cfg(epochs=3), checkpoint=Checkpoint(path, "job", every_s=1e9))
     assert resumed["history"] == full["history"] and resumed["steps"] == full["steps"] == 9
+
+
+class _KilledAfterSaveAtStep(Checkpoint):
+    """A periodic save falls due after the k-th step, then the job dies (SIGKILL: no handler runs)."""
+
+    def __init__(self, path, k: int):
+        super().__init__(path, "job", every_s=1e9)
+        self.k, self.calls = k, 0
+
+    def due(self) -> bool:
+        self.calls += 1
+        return self.calls == self.k
+
+    def save(self, state: dict) -> None:
+        super().save(state)
+        raise KeyboardInterrupt("killed")
+
+
+def test_periodic_save_mid_epoch_survives_a_kill_and_resumes_bit_identically(tmp_path):
+    data = _image_data()
+    full = train_run(_TINY, data, _cfg(epochs=3))
+    path = tmp_path / "run.ckpt.pt"
+    with pytest.raises(KeyboardInterrupt):
+        train_run(_TINY, data, _cfg(epochs=3), checkpoint=_KilledAfterSaveAtStep(path, k=5))
+    assert Checkpoint(path, "job").load()["partial_epoch"]["pos"] == 16
+    resumed = train_run(_TINY, data, _cfg(epochs=3), checkpoint=Checkpoint(path, "job", every_s=1e9))
+    assert resumed["history"] == full["history"]
 
 
 def test_igc_sub_batch_estimate_is_deterministic_and_differs_from_whole_batch():

@@ -108,12 +108,8 @@ class Checkpoint:
         print(f"resuming from checkpoint {self.path}", file=sys.stderr)
         return _from_storable(blob["state"])
 
-    def signalled(self) -> bool:
-        """True once SIGTERM/SIGINT arrived (and checkpointing is on): save now, then `stop_if_signalled`.
-        Lets a job whose periodic save point is far apart (an epoch of minutes) answer a signal within a step."""
-        return self.path is not None and self._signal is not None
-
     def due(self) -> bool:
+        """Save now: a stop signal arrived or `every_s` passed since the last save (False when disabled)."""
         if self.path is None:
             return False
         return self._signal is not None or time.monotonic() - self._last_save >= self.every_s

@@ -203,10 +203,10 @@ def train_run(
         return _train(model_cfg, data, cfg, label, ckpt)
 
 
-def _state(model, opt, epoch, step, streak, last_finite, stop, hist) -> dict:
-    """What a checkpoint holds after `epoch` completed epochs (plus, mid-epoch, a ``partial_epoch`` entry)."""
+def _state(model, opt, epoch, step, streak, last_finite, hist) -> dict:
+    """What a checkpoint holds after `epoch` completed epochs (the caller adds the ``partial_epoch`` position)."""
     state = {"model": model.state_dict(), "opt": opt.state_dict(), "torch_rng": torch.get_rng_state()}
-    state |= {"epoch": epoch, "step": step, "streak": streak, "last_finite": last_finite, "stopped": stop}
+    state |= {"epoch": epoch, "step": step, "streak": streak, "last_finite": last_finite}
     return state | {"hist": hist}
 
 
@@ -230,15 +230,12 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         start, step, streak = int(saved["epoch"]) + 1, int(saved["step"]), int(saved["streak"])
         last_finite = float(saved["last_finite"])
         hist = {k: list(v) for k, v in saved["hist"].items()}
-        partial = saved.get("partial_epoch")  # saved mid-epoch on a stop signal: where and what was summed
+        partial = saved.get("partial_epoch")  # where the saved epoch stood (absent: it had completed)
     if saved is None:
         torch.manual_seed(_mix(cfg.seed, 3))  # dropout masks
     prog = Progress(cfg.epochs, label=f"{label}, epoch", every_s=cfg.progress_every_s)
     t0 = time.perf_counter()
-    stop = bool(saved is not None and saved.get("stopped"))
     for epoch in range(start, cfg.epochs + 1):
-        if stop:
-            break
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(_mix(cfg.seed, 1, epoch))).to(dev)
         correct = loss_sum = reg_sum = 0.0
         first = 0
@@ -270,13 +267,12 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
             correct += float(((logits.detach() > 0).float() == y).sum())
             loss_sum += last_finite * idx.numel()
             reg_sum += float(reg.detach()) * idx.numel()
-            if ckpt.signalled() and s + cfg.batch_size < n:
-                # An epoch can take minutes on a CPU, longer than a cluster's grace period after SIGTERM:
-                # save where this epoch stands now rather than at its end.
-                here = {"pos": s + cfg.batch_size, "correct": correct, "loss_sum": loss_sum, "reg_sum": reg_sum}
-                ckpt.save(
-                    _state(model, opt, epoch - 1, step, streak, last_finite, False, hist) | {"partial_epoch": here}
-                )
+            if ckpt.due():
+                # Checked after every step: an epoch can take minutes on a CPU, longer than a cluster's grace
+                # period after SIGTERM. Saved: the completed epochs plus where this one stands (pos = n at its
+                # last step, after which a resumed run only redoes the epoch's bookkeeping and evaluation).
+                here = {"pos": min(s + cfg.batch_size, n), "correct": correct, "loss_sum": loss_sum, "reg_sum": reg_sum}
+                ckpt.save(_state(model, opt, epoch - 1, step, streak, last_finite, hist) | {"partial_epoch": here})
                 ckpt.stop_if_signalled()
         train_acc = correct / n
         hist["epoch"].append(epoch)
@@ -293,9 +289,6 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
             hist["test_loss"].append(ev["loss"])
             extra += f", test acc {ev['acc']:.4f}"
         prog.update(epoch, loss=loss_sum / n, force=epoch == cfg.epochs or stop, extra=extra)
-        if ckpt.due():
-            ckpt.save(_state(model, opt, epoch, step, streak, last_finite, stop, hist))
-            ckpt.stop_if_signalled()
         if stop:
             break
     seconds = time.perf_counter() - t0
