@@ -243,6 +243,7 @@ def _train(
     saved = ckpt.load()
     if saved is not None:
         t = int(saved["t"])
+        prog.start_at(t)
         run_ids = saved["run_ids"].to(dev)
         cur = [p.to(dev).requires_grad_(True) for p in saved["cur"]]
         data = [d.to(dev)[run_ids] for d in run_data]

@@ -389,7 +389,7 @@ def _train(
     shape = (len(cfg.ranks), len(cfg.classes))
     last_finite = np.full(shape, np.nan)
     hist: dict[str, list] = {"epoch": [], "train": [], "test": []}
-    prog = Progress(cfg.epochs, label=label, every_s=cfg.progress_every_s)
+    prog = Progress(cfg.epochs, label=label, every_s=cfg.progress_every_s, unit="epoch")
     t0, step, start = time.perf_counter(), 0, 1
     saved = ckpt.load()
     if saved is not None:
@@ -401,6 +401,7 @@ def _train(
         start, step, last_finite = int(saved["epoch"]) + 1, int(saved["step"]), saved["last_finite"]
         hist = {k: list(v) for k, v in saved["hist"].items()}
         train_epoch = saved["train_epoch"]
+    prog.start_at(start - 1)
     for epoch in range(start, cfg.epochs + 1):
         perm = torch.randperm(n, generator=gen).to(dev)
         acc = torch.zeros(shape, dtype=torch.float64, device=dev)

@@ -233,7 +233,8 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         partial = saved.get("partial_epoch")  # where the saved epoch stood (absent: it had completed)
     if saved is None:
         torch.manual_seed(_mix(cfg.seed, 3))  # dropout masks
-    prog = Progress(cfg.epochs, label=f"{label}, epoch", every_s=cfg.progress_every_s)
+    prog = Progress(cfg.epochs, label=label, every_s=cfg.progress_every_s, unit="epoch")
+    prog.start_at(start - 1)
     t0 = time.perf_counter()
     for epoch in range(start, cfg.epochs + 1):
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(_mix(cfg.seed, 1, epoch))).to(dev)
