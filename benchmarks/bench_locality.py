@@ -1,11 +1,13 @@
 """Seconds per training step of the locality experiments, with and without the IGC regulariser, and the
 Pathfinder generator's seconds per image.
 
-Steps: ResNet (BasicBlock, ImageNet stem) of the given width, SGD(0.01, 0.9), BCE on one logit, random
+Steps: ResNet (BasicBlock, ImageNet stem) of the given width, SGD(0.01, 0.9), BCE on one logit (plain; with IGC
+on the whole batch; with IGC on its first --reg-batch samples, the trainer's `reg_batch_size`), random
 inputs of the reduced shapes (Is-Same 3×32×224 band, Pathfinder 1×100×100), batch 64, 1 torch thread.
 Reports wall and process-CPU seconds (the CPU time is the fair figure on a shared machine) and the
 evaluation forward pass of one batch. Usage:
-  python benchmarks/bench_locality.py [--width 16] [--steps 3] [--images 40] [--out benchmarks/out/bench_locality.json]
+  python benchmarks/bench_locality.py [--width 16] [--steps 3] [--reg-batch 16] [--images 40]
+                                      [--out benchmarks/out/bench_locality.json]
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def _timed(fn, steps: int, warmup: int = 1) -> dict:
     return {"wall_s": (time.perf_counter() - w0) / steps, "cpu_s": (time.process_time() - c0) / steps}
 
 
-def step_times(shape: tuple[int, int, int], width: int, batch: int, steps: int, task: str) -> dict:
+def step_times(shape: tuple[int, int, int], width: int, batch: int, steps: int, task: str, reg_batch: int) -> dict:
     model = build_model(ModelConfig(width=width, in_channels=shape[0]), seed=0)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     g = torch.Generator().manual_seed(0)
@@ -58,6 +60,14 @@ def step_times(shape: tuple[int, int, int], width: int, batch: int, steps: int, 
         loss.backward()
         opt.step()
 
+    def igc_sub_batch():  # the trainer's reg_batch_size = k branch: BCE on the batch, IGC on its first k
+        logits = model(x)[:, 0]
+        reg, _ = igc_penalty(model, x[:reg_batch], *pair)
+        loss = bce(logits, y) + 1.0 * reg
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
     @torch.no_grad()
     def evaluate():
         model.eval()
@@ -65,7 +75,9 @@ def step_times(shape: tuple[int, int, int], width: int, batch: int, steps: int, 
         model.train()
 
     out = {"plain": _timed(plain, steps), "igc": _timed(igc, steps), "eval_batch": _timed(evaluate, steps)}
+    out[f"igc_on_{reg_batch}"] = _timed(igc_sub_batch, steps)
     out["igc_over_plain_cpu"] = out["igc"]["cpu_s"] / out["plain"]["cpu_s"]
+    out[f"igc_on_{reg_batch}_over_plain_cpu"] = out[f"igc_on_{reg_batch}"]["cpu_s"] / out["plain"]["cpu_s"]
     return out
 
 
@@ -84,6 +96,7 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--reg-batch", type=int, default=16, help="IGC sub-batch timed too (Pathfinder default 16)")
     ap.add_argument("--images", type=int, default=40, help="Pathfinder images timed per path length")
     ap.add_argument("--out", default="benchmarks/out/bench_locality.json")
     args = ap.parse_args()
@@ -93,8 +106,10 @@ def main() -> None:
         "width": args.width,
         "batch": args.batch,
         "steps_timed": args.steps,
-        "is_same_3x32x224": step_times((3, 32, 224), args.width, args.batch, args.steps, "is_same"),
-        "pathfinder_1x100x100": step_times((1, 100, 100), args.width, args.batch, args.steps, "pathfinder"),
+        "is_same_3x32x224": step_times((3, 32, 224), args.width, args.batch, args.steps, "is_same", args.reg_batch),
+        "pathfinder_1x100x100": step_times(
+            (1, 100, 100), args.width, args.batch, args.steps, "pathfinder", args.reg_batch
+        ),
         "pathfinder_gen_cpu_s_per_image": pathfinder_times(args.images),
     }
     write_json(args.out, res)
