@@ -404,6 +404,9 @@ def test_claims_fail_without_drop_or_recovery():
 
 def test_calibration_names_the_knobs():
     assert check_drop(70.0, 55.0)["ok"] and not check_drop(70.0, 65.0)["ok"]
+    # 0.8655 * 100 - 0.5015 * 100 is 36.40000000000002 in floats: the record shows 36.4, and exactly 36.4 passes.
+    exact = check_drop(0.8655 * 100, 0.5015 * 100, threshold=36.4)
+    assert exact["ok"] and exact["drop"] == 36.4 and exact["acc_short"] == 86.55
     with pytest.raises(ConfigError) as err:
         require_drop(60.0, 57.0, threshold=8.0, task="is_same")
     for knob in ("width", "n_train", "epochs"):

@@ -23,7 +23,9 @@ TOO_EASY = (
 
 def check_drop(acc_short: float, acc_long: float, threshold: float = 8.0, task: str = "") -> dict:
     """``{"ok", "drop", "threshold", "acc_short", "acc_long", "message"}``; accuracies in percent."""
-    drop = float(acc_short) - float(acc_long)
+    # Accuracies are fractions x 100: round away the float noise (86.55000000000001) before comparing.
+    acc_short, acc_long = round(float(acc_short), 6), round(float(acc_long), 6)
+    drop = round(acc_short - acc_long, 6)
     ok = drop >= threshold
     what = f"{task}: " if task else ""
     if ok:
@@ -39,8 +41,8 @@ def check_drop(acc_short: float, acc_long: float, threshold: float = 8.0, task: 
         "ok": ok,
         "drop": drop,
         "threshold": float(threshold),
-        "acc_short": float(acc_short),
-        "acc_long": float(acc_long),
+        "acc_short": acc_short,
+        "acc_long": acc_long,
         "message": msg,
     }
 
