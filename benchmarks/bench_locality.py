@@ -47,26 +47,22 @@ def step_times(shape: tuple[int, int, int], width: int, batch: int, steps: int, 
     else:
         pair = sample_random_pair(shape[1], shape[2], 5, 0, rng)
 
-    def plain():
-        loss = bce(model(x)[:, 0], y)
+    def step(loss):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
-    def igc():
+    def plain():
+        step(bce(model(x)[:, 0], y))
+
+    def igc():  # the IGC and the BCE share the first forward pass, as in the trainer's whole-batch branch
         reg, logits = igc_penalty(model, x, *pair)
-        loss = bce(logits, y) + 1.0 * reg
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        step(bce(logits, y) + 1.0 * reg)
 
     def igc_sub_batch():  # the trainer's reg_batch_size = k branch: BCE on the batch, IGC on its first k
         logits = model(x)[:, 0]
         reg, _ = igc_penalty(model, x[:reg_batch], *pair)
-        loss = bce(logits, y) + 1.0 * reg
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        step(bce(logits, y) + 1.0 * reg)
 
     @torch.no_grad()
     def evaluate():
@@ -96,7 +92,7 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=3)
-    ap.add_argument("--reg-batch", type=int, default=16, help="IGC sub-batch timed too (Pathfinder default 16)")
+    ap.add_argument("--reg-batch", type=int, default=16, help="IGC sub-batch timed too (`reg_batch_size`)")
     ap.add_argument("--images", type=int, default=40, help="Pathfinder images timed per path length")
     ap.add_argument("--out", default="benchmarks/out/bench_locality.json")
     args = ap.parse_args()
