@@ -13,12 +13,19 @@ min_version("9.0")
 configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
+# common.smk: what every paper uses; then one rule file per paper (each holds its own helpers); data.smk
+# reads the papers' settings, so it comes after them.
 include: "workflow/rules/common.smk"
-include: "workflow/rules/data.smk"
 include: "workflow/rules/norms.smk"
 include: "workflow/rules/tf.smk"
 include: "workflow/rules/htf.smk"
 include: "workflow/rules/htf_locality.smk"
+include: "workflow/rules/data.smk"
+
+
+ALL_FIGURES = NORMS_FIGURES + TF_FIGURES + HTF_FIGURES + HTF_LOCALITY_FIGURES
+
+
 include: "workflow/rules/claims.smk"
 
 

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from implreg.dmf import DMFProblem, DMFRun, init_layers, train_dmf
+from implreg.norms.dmf import DMFProblem, DMFRun, init_layers, train_dmf
 
 PROBLEM = DMFProblem.two_by_two(1.0, 1.0, 0.0, det_sign=1)
 DEPTH = 3

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from implreg.htf_dynamics import ht_entries_naive, ht_full, init_ht_params
+from implreg.htf.dynamics import ht_entries_naive, ht_full, init_ht_params
 from implreg.io import write_json
 
 

@@ -19,9 +19,9 @@ import time
 import numpy as np
 import torch
 
-from implreg.htf_locality.pathfinder import PATH_LENGTHS, REDUCED_GEOMETRY, generate_image, image_rng
-from implreg.htf_locality.regularizer import igc_penalty, is_same_patches, sample_random_pair
-from implreg.htf_locality.resnet import ModelConfig, build_model
+from implreg.htf.locality.pathfinder import PATH_LENGTHS, REDUCED_GEOMETRY, generate_image, image_rng
+from implreg.htf.locality.regularizer import igc_penalty, is_same_patches, sample_random_pair
+from implreg.htf.locality.resnet import ModelConfig, build_model
 from implreg.io import write_json
 
 

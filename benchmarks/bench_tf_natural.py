@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from implreg.io import write_json
-from implreg.tf_natural import cp_forward_onehot, init_factors, joint_forward
+from implreg.tf.natural import cp_forward_onehot, init_factors, joint_forward
 
 
 def _batch(batch: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

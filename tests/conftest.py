@@ -1,7 +1,10 @@
 import os
+import signal
 from pathlib import Path
 
 import pytest
+
+from implreg.checkpoint import Checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,3 +38,17 @@ def smoke_run(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("smoke")
     snakemake(workdir, "--cores", "2", "--config", "preset=smoke")
     return workdir
+
+
+class KilledAfter(Checkpoint):
+    """Saves every time it is asked and 'receives' SIGTERM at the n-th save, as `kill` would deliver it."""
+
+    def __init__(self, path, n: int, fp: str = "job"):
+        super().__init__(path, fp, every_s=0.0)
+        self.n, self.saves = n, 0
+
+    def due(self) -> bool:
+        self.saves += 1
+        if self.saves == self.n:
+            self._signal = signal.SIGTERM
+        return True

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .io import atomic_path
+from implreg.io import atomic_path
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

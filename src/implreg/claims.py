@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .io import read_json, write_json
+from implreg.io import read_json, write_json
 
 
 @dataclass

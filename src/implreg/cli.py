@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from .checkpoint import Checkpoint, fingerprint
-from .errors import ReproError
+from implreg.checkpoint import Checkpoint, fingerprint
+from implreg.errors import ReproError
 
 # Parameters a job may receive without listing them: `checkpoint` = {"dir": ..., "every_s": ...}.
 OPTIONAL_PARAMS = ("checkpoint",)

@@ -10,7 +10,7 @@ import jsonschema
 import numpy as np
 import yaml
 
-from .errors import ConfigError
+from implreg.errors import ConfigError
 
 PRESETS = ("smoke", "default", "paper")
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"

@@ -125,7 +125,7 @@ def init_cp_factors(
     return [torch.stack([run[m] for run in per_run]).to(dtype) for m in range(len(shape))]
 
 
-def train_cp_completion(
+def train_cp_completion(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
     target: np.ndarray,
     observed: Sequence[np.ndarray],
     init_stds: Sequence[float],

@@ -7,7 +7,7 @@ instead of a torch traceback halfway through. The 2x2 DMF kernel (numba) always 
 
 from __future__ import annotations
 
-from .errors import ConfigError
+from implreg.errors import ConfigError
 
 DEVICES = ("cpu", "cuda")
 

@@ -130,7 +130,7 @@ def _check_config(
     return n_runs
 
 
-def train_batched(
+def train_batched(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
     params: list[Tensor],
     loss_per_run: LossFn,
     *,
@@ -194,7 +194,7 @@ def train_batched(
         )
 
 
-def _train(
+def _train(  # noqa: PLR0913, PLR0915 -- an options dataclass and a split are owed (issue 15)
     params,
     loss_per_run,
     lr,
@@ -378,7 +378,7 @@ def _log(hist: _History, log_fn: LogFn | None, t: int, run_ids: Tensor, cur: lis
     hist.add(t, run_ids, row)
 
 
-def _retire(
+def _retire(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
     done,
     cur,
     data,

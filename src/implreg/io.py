@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from implreg.errors import DataError
 
 
 @contextlib.contextmanager

@@ -12,7 +12,6 @@ rule summarise_claims:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     script:
-        "../../scripts/summarise_claims.py"
+        "../../scripts/core/summarise_claims.py"

@@ -10,15 +10,14 @@ rule make_tc_target:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
         dim=lambda wc: TC_EXPERIMENTS[wc.exp]["dim"],
         rank=lambda wc: TC_EXPERIMENTS[wc.exp]["target_rank"],
         seed=lambda wc: TC_EXPERIMENTS[wc.exp]["target_seed"],
     script:
-        "../../scripts/make_tc_target.py"
+        "../../scripts/norms/make_tc_target.py"
 
 
 if TF_NAT["source"] == "fake":
@@ -32,15 +31,14 @@ if TF_NAT["source"] == "fake":
             CONDA_ENV
         threads: job_threads("small")
         resources:
-            mem_mb=job_mem_mb("small"),
-            runtime=job_runtime("small"),
+            **job_resources("small"),
         params:
             dataset=lambda wc: wc.dataset,
             n_train=2000,
             n_test=500,
             seed=TF_NAT["seed"],
         script:
-            "../../scripts/make_fake_idx.py"
+            "../../scripts/core/make_fake_idx.py"
 
 else:
 
@@ -53,14 +51,13 @@ else:
             CONDA_ENV
         threads: job_threads("small")
         resources:
-            mem_mb=job_mem_mb("small"),
-            runtime=job_runtime("small"),
+            **job_resources("small"),
         params:
             dataset=lambda wc: wc.dataset,
             data_dir=TF_NAT["data_dir"],
             download=TF_NAT["download"],
         script:
-            "../../scripts/fetch_dataset.py"
+            "../../scripts/core/fetch_dataset.py"
 
     # Downloads run where the workflow is started: cluster nodes are often offline.
     localrules:

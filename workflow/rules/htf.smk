@@ -1,6 +1,9 @@
 # The htf paper (ICML 2022): dynamics figure (E1) and its appendix figure.
 
 
+include: "htf_helpers.smk"
+
+
 wildcard_constraints:
     model=r"mf|cp|ht",
 
@@ -16,9 +19,7 @@ rule train_htf_dynamics:
         CONDA_ENV
     threads: job_threads("train_htf_dynamics")
     resources:
-        **GPU_RESOURCES,
-        mem_mb=job_mem_mb("train_htf_dynamics"),
-        runtime=job_runtime("train_htf_dynamics"),
+        **job_resources("train_htf_dynamics", gpu=True),
     params:
         checkpoint=CHECKPOINT,
         model=lambda wc: wc.model,
@@ -43,7 +44,7 @@ rule train_htf_dynamics:
         dtype=HTF_DYN["dtype"],
         device=CFG["device"],
     script:
-        "../../scripts/train_htf_dynamics.py"
+        "../../scripts/htf/train_htf_dynamics.py"
 
 
 rule plot_htf_dynamics:
@@ -67,8 +68,7 @@ rule plot_htf_dynamics:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         specs={m: htf_spec(m) for m in HTF_MODELS},
         start_iters={m: HTF_DYN[m]["plot_start_iter"] for m in HTF_MODELS},
@@ -81,7 +81,7 @@ rule plot_htf_dynamics:
         preset=PRESET,
         figure="htf/incremental_learning_mf_cp_ht",
     script:
-        "../../scripts/plot_htf_dynamics.py"
+        "../../scripts/htf/plot_htf_dynamics.py"
 
 
 rule plot_htf_appendix:
@@ -103,8 +103,7 @@ rule plot_htf_appendix:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         order=HTF_DYN["ht"]["order"],
         node=HTF_DYN["appendix_node"],
@@ -120,4 +119,4 @@ rule plot_htf_appendix:
         preset=PRESET,
         figure="htf/ht_local_components_matricizations",
     script:
-        "../../scripts/plot_htf_appendix.py"
+        "../../scripts/htf/plot_htf_appendix.py"

@@ -1,9 +1,12 @@
 # The htf paper (ICML 2022), locality experiments: Is-Same-Class and Pathfinder with a ResNet, test accuracy
 # against distance / path length for several IGC regularisation coefficients (the paper's locality figure).
-# Helpers (LOC_*, loc_*) live in common.smk; knobs in config.yaml's htf.locality block.
+# Helpers (LOC_*, loc_*) are below; knobs in config.yaml's htf.locality block.
 #
 # Order: data -> the calibration runs (baseline at the shortest and longest setting, first seed) -> the
 # calibration check -> every other (setting, lam, seed) run -> one figure per task (+ CSV + claims).
+
+
+include: "htf_locality_helpers.smk"
 
 
 rule make_is_same_class:
@@ -18,8 +21,7 @@ rule make_is_same_class:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         source=HTF_LOC["is_same"]["source"],
         cifar10_dir=HTF_LOC["is_same"]["cifar10_dir"],
@@ -27,7 +29,7 @@ rule make_is_same_class:
         n_test=HTF_LOC["is_same"]["n_test"],
         seed=HTF_LOC["is_same"]["data_seed"],
     script:
-        "../../scripts/make_is_same_class.py"
+        "../../scripts/htf/make_is_same_class.py"
 
 
 rule make_pathfinder:
@@ -43,8 +45,7 @@ rule make_pathfinder:
         CONDA_ENV
     threads: job_threads("make_pathfinder")
     resources:
-        mem_mb=job_mem_mb("make_pathfinder"),
-        runtime=job_runtime("make_pathfinder"),
+        **job_resources("make_pathfinder"),
     params:
         path_length=lambda wc: int(wc.length),
         n_train=HTF_LOC["pathfinder"]["n_train"],
@@ -53,7 +54,7 @@ rule make_pathfinder:
         geometry=HTF_LOC["pathfinder"]["geometry"],
         workers=job_threads("make_pathfinder"),
     script:
-        "../../scripts/make_pathfinder.py"
+        "../../scripts/htf/make_pathfinder.py"
 
 
 rule train_locality:
@@ -74,9 +75,7 @@ rule train_locality:
         CONDA_ENV
     threads: job_threads("train_locality")
     resources:
-        **GPU_RESOURCES,
-        mem_mb=job_mem_mb("train_locality"),
-        runtime=job_runtime("train_locality"),
+        **job_resources("train_locality", gpu=True),
     params:
         checkpoint=CHECKPOINT,
         task=lambda wc: wc.task,
@@ -90,7 +89,7 @@ rule train_locality:
         model=loc_model_params,
         train=loc_train_params,
     script:
-        "../../scripts/train_locality.py"
+        "../../scripts/htf/train_locality.py"
 
 
 rule calibrate_locality:
@@ -106,14 +105,13 @@ rule calibrate_locality:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         task=lambda wc: wc.task,
         threshold=HTF_LOC["calibration"]["threshold"],
         enforce=HTF_LOC["calibration"]["enforce"],
     script:
-        "../../scripts/calibrate_locality.py"
+        "../../scripts/htf/calibrate_locality.py"
 
 
 rule plot_locality:
@@ -143,8 +141,7 @@ rule plot_locality:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         task=lambda wc: LOC_TASK_OF[wc.slug],
         metric=HTF_LOC["metric"],
@@ -152,4 +149,4 @@ rule plot_locality:
         figure=lambda wc: f"htf/{wc.slug}",
         claims=HTF_LOC["claims"],
     script:
-        "../../scripts/plot_locality.py"
+        "../../scripts/htf/plot_locality.py"

@@ -1,6 +1,9 @@
 # The norms paper (NeurIPS 2020): Fig. 1 + companion, appendix A (DMF), Fig. 2 + appendix B (TC).
 
 
+include: "norms_helpers.smk"
+
+
 rule train_dmf:
     output:
         history="results/norms/dmf/{setting}/depth{depth}/history.npz",
@@ -12,8 +15,7 @@ rule train_dmf:
         CONDA_ENV
     threads: job_threads("train_dmf")
     resources:
-        mem_mb=job_mem_mb("train_dmf"),
-        runtime=job_runtime("train_dmf"),
+        **job_resources("train_dmf"),
     params:
         depth=lambda wc: int(wc.depth),
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
@@ -32,7 +34,7 @@ rule train_dmf:
             )
         },
     script:
-        "../../scripts/train_dmf.py"
+        "../../scripts/norms/train_dmf.py"
 
 
 rule measure_dmf:
@@ -47,12 +49,11 @@ rule measure_dmf:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         schatten_p=DMF["schatten_p"],
     script:
-        "../../scripts/measure_dmf.py"
+        "../../scripts/norms/measure_dmf.py"
 
 
 rule plot_dmf_entry:
@@ -74,15 +75,14 @@ rule plot_dmf_entry:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
     script:
-        "../../scripts/plot_dmf_entry.py"
+        "../../scripts/norms/plot_dmf_entry.py"
 
 
 rule plot_dmf_norms:
@@ -108,8 +108,7 @@ rule plot_dmf_norms:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
@@ -117,7 +116,7 @@ rule plot_dmf_norms:
         preset=PRESET,
         figure="norms/dmf_norms_rank",
     script:
-        "../../scripts/plot_dmf_norms.py"
+        "../../scripts/norms/plot_dmf_norms.py"
 
 
 rule plot_dmf_perturbed:
@@ -145,8 +144,7 @@ rule plot_dmf_perturbed:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
@@ -154,7 +152,7 @@ rule plot_dmf_perturbed:
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
     script:
-        "../../scripts/plot_dmf_perturbed.py"
+        "../../scripts/norms/plot_dmf_perturbed.py"
 
 
 rule train_tc:
@@ -170,9 +168,7 @@ rule train_tc:
         CONDA_ENV
     threads: job_threads("train_tc")
     resources:
-        **GPU_RESOURCES,
-        mem_mb=job_mem_mb("train_tc"),
-        runtime=job_runtime("train_tc"),
+        **job_resources("train_tc", gpu=True),
     params:
         checkpoint=CHECKPOINT,
         init_std=lambda wc: float(wc.init),
@@ -193,7 +189,7 @@ rule train_tc:
         dtype=TC["dtype"],
         device=CFG["device"],
     script:
-        "../../scripts/train_tc.py"
+        "../../scripts/norms/train_tc.py"
 
 
 rule measure_tc:
@@ -210,12 +206,11 @@ rule measure_tc:
         CONDA_ENV
     threads: job_threads("measure_tc")
     resources:
-        mem_mb=job_mem_mb("measure_tc"),
-        runtime=job_runtime("measure_tc"),
+        **job_resources("measure_tc"),
     params:
         cp_rank=TC["cp_rank"],
     script:
-        "../../scripts/measure_tc.py"
+        "../../scripts/norms/measure_tc.py"
 
 
 rule measure_tc_linear:
@@ -231,13 +226,12 @@ rule measure_tc_linear:
         CONDA_ENV
     threads: job_threads("measure_tc")
     resources:
-        mem_mb=job_mem_mb("measure_tc"),
-        runtime=job_runtime("measure_tc"),
+        **job_resources("measure_tc"),
     params:
         num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
         cp_rank=TC["cp_rank"],
     script:
-        "../../scripts/measure_tc_linear.py"
+        "../../scripts/norms/measure_tc_linear.py"
 
 
 rule plot_tc:
@@ -262,8 +256,7 @@ rule plot_tc:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         init_stds=TC["init_stds"],
         order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
@@ -277,4 +270,4 @@ rule plot_tc:
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
     script:
-        "../../scripts/plot_tc.py"
+        "../../scripts/norms/plot_tc.py"

@@ -1,6 +1,9 @@
 # The tf paper (ICML 2021): Fig. 3 (tensor rank of natural data).
 
 
+include: "tf_helpers.smk"
+
+
 rule train_tf_natural:
     input:
         manifest="results/data/{dataset}/manifest.json",
@@ -14,9 +17,7 @@ rule train_tf_natural:
         CONDA_ENV
     threads: job_threads("train_tf_natural")
     resources:
-        **GPU_RESOURCES,
-        mem_mb=job_mem_mb("train_tf_natural"),
-        runtime=job_runtime("train_tf_natural"),
+        **job_resources("train_tf_natural", gpu=True),
     params:
         checkpoint=CHECKPOINT,
         dataset=lambda wc: wc.dataset,
@@ -40,7 +41,7 @@ rule train_tf_natural:
             "device": CFG["device"],
         },
     script:
-        "../../scripts/train_tf_natural.py"
+        "../../scripts/tf/train_tf_natural.py"
 
 
 rule plot_tf_natural:
@@ -66,15 +67,14 @@ rule plot_tf_natural:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         epochs=TF_NAT["epochs"],
         min_epochs=TF_NAT["claims_min_epochs"],
         preset=PRESET,
         figure="tf/tensor_rank_natural_data",
     script:
-        "../../scripts/plot_tf_natural.py"
+        "../../scripts/tf/plot_tf_natural.py"
 
 
 rule train_tf_dynamics:
@@ -88,9 +88,7 @@ rule train_tf_dynamics:
         CONDA_ENV
     threads: job_threads("train_tf_dynamics")
     resources:
-        **GPU_RESOURCES,
-        mem_mb=job_mem_mb("train_tf_dynamics"),
-        runtime=job_runtime("train_tf_dynamics"),
+        **job_resources("train_tf_dynamics", gpu=True),
     params:
         checkpoint=CHECKPOINT,
         data={
@@ -122,7 +120,7 @@ rule train_tf_dynamics:
         dtype=TF_DYN["dtype"],
         device=CFG["device"],
     script:
-        "../../scripts/train_tf_dynamics.py"
+        "../../scripts/tf/train_tf_dynamics.py"
 
 
 rule plot_tf_dynamics:
@@ -144,8 +142,7 @@ rule plot_tf_dynamics:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],
@@ -154,4 +151,4 @@ rule plot_tf_dynamics:
         preset=PRESET,
         figure="tf/cp_dynamics",
     script:
-        "../../scripts/plot_tf_dynamics.py"
+        "../../scripts/tf/plot_tf_dynamics.py"

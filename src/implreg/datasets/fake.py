@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .idx import write_idx
-from .mnist import get_spec
+from implreg.datasets.idx import write_idx
+from implreg.datasets.mnist import get_spec
 
 
 def fake_images(n: int, rng: np.random.Generator, prototypes: np.ndarray, flip: float = 0.1):

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..io import atomic_path
+from implreg.io import atomic_path
 
 
 def apply_style() -> None:

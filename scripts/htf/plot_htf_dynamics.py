@@ -1,0 +1,62 @@
+"""htf paper, dynamics figure: top-k quantities of MF, CP and HT factorizations vs iterations, with claims."""
+
+from implreg.claims import write_claims
+from implreg.cli import job_io, run
+from implreg.htf.dynamics import describe, load_history
+from implreg.htf.dynamics_claims import dynamics_claims, expected_ranks, untestable_reason
+from implreg.htf.figures import plot_dynamics_figure
+from implreg.io import write_csv
+from implreg.plotting.style import save_figure
+
+MODELS = ("mf", "cp", "ht")
+
+IO = job_io(
+    __doc__,
+    inputs={m: f"train_htf_dynamics .npz of {m}" for m in MODELS},
+    outputs={"pdf": "figure", "png": "PNG twin", "claims": "claims JSON", "table": "CSV of the plotted histories"},
+    params={
+        "specs": "dict model -> its spec (sizes, target rank(s))",
+        "start_iters": "dict model -> first iteration drawn",
+        "rel_threshold": "a quantity has risen above this fraction of its panel's largest final value",
+        "min_gap": "iterations between consecutive emergences for them to count as distinct",
+        "final_error_max": "bound on the final reconstruction error",
+        "stop_loss": "the runs' stopping tolerance (target directions below it are not expected to rise)",
+        "max_steps": "the runs' step cap",
+        "min_steps": "step cap below which the claims are untestable",
+        "preset": "preset",
+        "figure": "figure id",
+    },
+)
+
+
+def main(io):
+    p = io.params
+    hists = {m: load_history(getattr(io.input, m)) for m in MODELS}
+    rows = []
+    for m, h in hists.items():
+        for i, step in enumerate(h["log_step"]):
+            rows.append(
+                {
+                    "model": m,
+                    "step": int(step),
+                    "mse": float(h["log_mse"][i]),
+                    "recon_error": float(h["log_recon_error"][i]),
+                    **{f"top_{j}": float(v) for j, v in enumerate(h["log_top"][i])},
+                }
+            )
+    write_csv(io.output.table, rows, columns=list(max(rows, key=len)) if rows else None)
+    claims = dynamics_claims(
+        hists,
+        expected_ranks(hists, p.specs, float(p.stop_loss)),
+        float(p.rel_threshold),
+        int(p.min_gap),
+        float(p.final_error_max),
+        untestable_reason(p.max_steps, p.min_steps),
+    )
+    subtitles = {m: describe(m, p.specs[m]) for m in MODELS}
+    save_figure(plot_dynamics_figure(hists, subtitles, p.start_iters), io.output.pdf, io.output.png)
+    write_claims(io.output.claims, p.figure, p.preset, claims)
+
+
+if __name__ == "__main__":
+    run(main, IO)

@@ -1,0 +1,27 @@
+"""Fig. 1 panel: |unobserved entry| vs loss for one depth, with its claims file."""
+
+from implreg.claims import write_claims
+from implreg.cli import job_io, run
+from implreg.io import read_csv_rows, read_json
+from implreg.norms.dmf_claims import entry_claims
+from implreg.norms.figures import plot_entry_figure
+from implreg.plotting.style import save_figure
+
+IO = job_io(
+    __doc__,
+    inputs={"table": "metrics CSV from measure_dmf", "summary": "summary JSON from measure_dmf"},
+    outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
+    params={"depth": "depth", "stop_loss": "loss threshold", "preset": "preset name", "figure": "figure id"},
+)
+
+
+def main(io):
+    rows, summaries = read_csv_rows(io.input.table), read_json(io.input.summary)
+    p = io.params
+    claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss))
+    save_figure(plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
+    write_claims(io.output.claims, p.figure, p.preset, claims)
+
+
+if __name__ == "__main__":
+    run(main, IO)

@@ -1,0 +1,40 @@
+"""Appendix A: |unobserved entry| vs loss on the perturbed 2x2 problems (one panel per epsilon)."""
+
+from implreg.claims import write_claims
+from implreg.cli import job_io, paths, run
+from implreg.io import read_csv_rows, read_json
+from implreg.norms.dmf_claims import entry_claims
+from implreg.norms.figures import plot_perturbed_figure
+from implreg.plotting.style import save_figure
+
+IO = job_io(
+    __doc__,
+    inputs={"tables": "metrics CSVs, one per epsilon", "summaries": "summary JSONs, one per epsilon"},
+    outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
+    params={
+        "depth": "depth",
+        "epsilons": "list of b22 values (order of inputs)",
+        "stop_loss": "loss threshold",
+        "preset": "preset name",
+        "figure": "figure id",
+    },
+)
+
+
+def main(io):
+    p = io.params
+    tables, summaries = paths(io.input.tables), paths(io.input.summaries)
+    panels, claims = [], []
+    for eps, t, s in zip(p.epsilons, tables, summaries, strict=True):
+        rows, summ = read_csv_rows(t), read_json(s)
+        panels.append((float(eps), rows, summ))
+        for c in entry_claims(rows, summ, int(p.depth), float(p.stop_loss), eps=float(eps), check_agreement=False):
+            c.id = f"eps{eps:g}_{c.id}"
+            c.statement = f"epsilon = {eps:g}: {c.statement}"
+            claims.append(c)
+    save_figure(plot_perturbed_figure(panels, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
+    write_claims(io.output.claims, p.figure, p.preset, claims)
+
+
+if __name__ == "__main__":
+    run(main, IO)

@@ -1,0 +1,50 @@
+"""Gradient descent on a CP factorization completing (or sensing) a low-rank tensor, one run per init std."""
+
+import sys
+
+import numpy as np
+import torch
+
+from implreg.cli import job_io, run
+from implreg.device import resolve_device
+from implreg.io import write_npz
+from implreg.tf.dynamics import make_dataset, train_dynamics
+
+IO = job_io(
+    __doc__,
+    inputs={},
+    outputs={"history": ".npz: per-run histories (step, mse, recon error, top-k component norms)"},
+    params={
+        "data": "dict: shape, rank, num_samples, seed, task, sensing_rank, super_symmetric",
+        "init_stds": "list of init stds",
+        "seeds": "init seeds (one per init std)",
+        "train": "dict: R, loss, huber_beta, optimizer, lr, beta, eps, max_steps, check_every, stop_loss, "
+        "stop_patience, log_every, top_k",
+        "dtype": "float64 | float32",
+        "device": "cpu | cuda",
+    },
+)
+
+
+def main(io):
+    p = io.params
+    ckpt = io.checkpoint()
+    data = make_dataset(**p.data)
+    res = train_dynamics(
+        data,
+        p.init_stds,
+        p.seeds,
+        dtype=getattr(torch, p.dtype),
+        device=resolve_device(p.device),
+        num_threads=io.threads,
+        progress_label="tf dynamics",
+        checkpoint=ckpt,
+        **p.train,
+    )
+    print(f"trained in {res.pop('wall_s'):.1f} s", file=sys.stderr)  # timings live in logs, not results
+    write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items() if not k.startswith("factor_")})
+    ckpt.remove()
+
+
+if __name__ == "__main__":
+    run(main, IO)

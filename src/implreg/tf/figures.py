@@ -1,0 +1,96 @@
+"""Figures of the tf paper, drawn from measured tables."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from implreg.plotting.style import apply_style
+
+VARIANT_STYLE = {
+    "original": ("tab:blue", "o", "original"),
+    "rand_images": ("tab:red", "^", "rand image"),
+    "rand_labels": ("tab:purple", "D", "rand label"),
+}
+DATASET_TITLE = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def plot_natural_figure(rows: list[dict], source_note: str = ""):
+    """Fig. 3: train (solid) and test (dashed, faded) mean error vs tensor rank per data variant, with the
+    variance of the labels; mean and population std over the one-vs-all tasks."""
+    apply_style()
+    datasets = sorted({r["dataset"] for r in rows}, key=lambda d: list(DATASET_TITLE).index(d))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 3.4), squeeze=False)
+    for ax, ds in zip(axes[0], datasets, strict=True):
+        sel = [r for r in rows if r["dataset"] == ds]
+        for variant, (color, marker, name) in VARIANT_STYLE.items():
+            for split, ls, alpha in (("train", "-", 1.0), ("test", "--", 0.5)):
+                pts = sorted(
+                    (r["R"], r["mean"], r["std"]) for r in sel if r["variant"] == variant and r["split"] == split
+                )
+                if not pts:
+                    continue
+                R, mean, std = zip(*pts, strict=True)
+                ax.errorbar(
+                    R,
+                    mean,
+                    yerr=std,
+                    color=color,
+                    marker=marker,
+                    ls=ls,
+                    alpha=alpha,
+                    ms=4,
+                    capsize=2,
+                    label=f"{name} {split}",
+                )
+        var = [r["mean"] for r in sel if r["split"] == "variance" and r["variant"] == "original"]
+        if var:
+            ax.axhline(var[0], color="tab:green", alpha=0.5, label="variance")
+        ax.set_xlabel("tensor rank")
+        ax.set_ylabel("mean error")
+        ax.set_ylim(bottom=0)
+        ax.set_title(DATASET_TITLE.get(ds, ds) + (f" ({source_note})" if source_note else ""))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    return fig
+
+
+INIT_STYLES = [("chocolate", "--"), ("tab:green", "-."), ("tab:blue", "-"), ("tab:purple", ":")]  # largest init first
+
+
+def plot_dynamics_figure(runs: list[dict], min_loss: float):
+    """Fig. 2: top component norms vs iterations per init (one panel each, summer colormap, darkest = largest),
+    titled with the final reconstruction error, plus the reconstruction error vs iterations for all inits."""
+
+    apply_style()
+    runs = sorted(runs, key=lambda r: -r["init_std"])
+    fig, axes = plt.subplots(1, len(runs) + 1, figsize=(3.3 * (len(runs) + 1), 2.9))
+    for ax, run in zip(axes[:-1], runs, strict=False):
+        cut = plot_cut(run["log_step"], run["log_mse"], min_loss)
+        keep = run["log_step"] <= cut
+        norms = run["log_top_norms"][keep]
+        k = norms.shape[1]
+        cmap = plt.get_cmap("summer")
+        for j in range(k - 1, -1, -1):
+            ax.plot(run["log_step"][keep], norms[:, j], color=cmap(j / max(k, 2)), lw=1.4)
+        ax.set_title(f"init {run['init_std']:g} (reconst err: {run['final_recon_error']:.0e})", fontsize=9)
+        ax.set_xlabel("iterations")
+        ax.set_ylabel("component norms")
+        ax.set_ylim(bottom=0)
+    ax = axes[-1]
+    for i, run in enumerate(sorted(runs, key=lambda r: -r["init_std"])):
+        color, ls = INIT_STYLES[i % len(INIT_STYLES)]
+        ax.plot(run["log_step"], run["log_recon_error"], color=color, ls=ls, label=f"init {run['init_std']:.0e}")
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("reconstruction error")
+    ax.set_ylim(0, 1.05 * max(1.0, *(float(np.nanmax(r["log_recon_error"][: len(r["log_step"])])) for r in runs)))
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cut(log_step: np.ndarray, log_mse: np.ndarray, min_loss: float) -> int:
+    """Last iteration drawn: where the train MSE first falls below min_loss (the paper's x-axis cut)."""
+    below = np.flatnonzero(log_mse < min_loss)
+    return int(log_step[below[0]]) if below.size else int(log_step[-1])

@@ -1,0 +1,330 @@
+"""Tests for the htf paper's dynamics experiment (implreg.htf.dynamics and its claims)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from implreg.engine import torch_threads
+from implreg.errors import ConfigError
+from implreg.htf.dynamics import (
+    full_tensor,
+    ht_entries_naive,
+    ht_full,
+    ht_levels,
+    ht_num_levels,
+    init_ht_params,
+    init_params,
+    local_component_norms,
+    make_cp_target,
+    make_ht_target,
+    make_mf_target,
+    make_problem,
+    matricize,
+    train_htf_dynamics,
+)
+from implreg.htf.dynamics_claims import (
+    appendix_claims,
+    dynamics_claims,
+    expected_ranks,
+    resolvable_rank,
+    rise_claims,
+    untestable_reason,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    with torch_threads(1):
+        yield
+
+
+def _rank(m: np.ndarray) -> int:
+    sv = np.linalg.svd(m, compute_uv=False)
+    return int((sv > 1e-9 * sv[0]).sum())
+
+
+def _mat(t: np.ndarray, rows: list[int]) -> np.ndarray:
+    cols = [m for m in range(t.ndim) if m not in rows]
+    return np.transpose(t, rows + cols).reshape(int(np.prod([t.shape[m] for m in rows])), -1)
+
+
+# --- the mode tree and the structured HT evaluation ----------------------------------------------------------
+
+
+def test_mode_tree():
+    assert ht_levels(4) == [[(1,), (2,), (3,), (4,)], [(1, 2), (3, 4)], [(1, 2, 3, 4)]]
+    assert ht_num_levels(8) == 3
+    with pytest.raises(ConfigError, match="power of two"):
+        ht_levels(6)
+    with pytest.raises(ConfigError, match="needs 2 layer widths"):
+        init_ht_params(4, 3, [5], 1.0, 0)
+
+
+@pytest.mark.parametrize("order, dim, widths", [(2, 4, [3]), (4, 3, [5, 4]), (8, 2, [3, 2, 4])])
+def test_structured_ht_equals_naive_values_and_gradients(order, dim, widths):
+    idx = torch.tensor(list(itertools.product(range(dim), repeat=order)))
+    flat = torch.tensor([int(np.ravel_multi_index(tuple(i), [dim] * order)) for i in idx.tolist()])
+    sub = torch.randperm(len(idx), generator=torch.Generator().manual_seed(0))[: max(3, len(idx) // 2)]
+    y = torch.randn(len(sub), dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    params = [p.requires_grad_(True) for p in init_ht_params(order, dim, widths, 0.7, seed=3)]
+    full = ht_full(params, order)
+    naive = ht_entries_naive(params, idx, order)
+    torch.testing.assert_close(full[:, flat], naive, rtol=1e-12, atol=1e-12)
+    loss_s = (full[:, flat[sub]] - y).square().mean()
+    loss_n = (ht_entries_naive(params, idx[sub], order) - y).square().mean()
+    for gs, gn in zip(torch.autograd.grad(loss_s, params), torch.autograd.grad(loss_n, params), strict=True):
+        torch.testing.assert_close(gs, gn, rtol=1e-10, atol=1e-12)
+
+
+def test_ht_entry_by_the_formula():
+    """Order 4: T[i] = Σ_s w_s Π_ν (Σ_r W^ν[r, s] Π_{n∈ν} W0_n[i_n, r]), one entry written out in loops."""
+    params = init_ht_params(4, 2, [3, 2], 1.0, seed=5)
+    w0, (wa, wb), w = params[:4], params[4:6], params[6]
+    i = (1, 0, 1, 1)
+    want = 0.0
+    for s in range(2):
+        left = sum(float(wa[0, r, s] * w0[0][0, i[0], r] * w0[1][0, i[1], r]) for r in range(3))
+        right = sum(float(wb[0, r, s] * w0[2][0, i[2], r] * w0[3][0, i[3], r]) for r in range(3))
+        want += float(w[0, s]) * left * right
+    got = float(ht_full(params, 4)[0, np.ravel_multi_index(i, (2, 2, 2, 2))])
+    assert abs(got - want) < 1e-12
+
+
+def test_local_component_norms_hand_made():
+    """Order 4, d 2, widths (2, 1): node {1,2} comp r = ‖W0_1[:,r]‖·‖W0_2[:,r]‖·‖W^{12}[r,:]‖; root: ·|w|."""
+    w0 = [torch.tensor([[[3.0, 0.0], [4.0, 1.0]]], dtype=torch.float64)] * 2  # column norms 5, 1
+    w0 += [torch.tensor([[[1.0, 0.0], [0.0, 2.0]]], dtype=torch.float64)] * 2  # column norms 1, 2
+    w12 = torch.tensor([[[2.0], [0.5]]], dtype=torch.float64)  # row norms 2, 0.5; column norm sqrt(4.25)
+    w34 = torch.tensor([[[1.0], [3.0]]], dtype=torch.float64)  # row norms 1, 3; column norm sqrt(10)
+    out = torch.tensor([[-0.5]], dtype=torch.float64)
+    norms = local_component_norms([*w0, w12, w34, out], 4)
+    torch.testing.assert_close(norms[(1, 2)], torch.tensor([[5 * 5 * 2.0, 1 * 1 * 0.5]], dtype=torch.float64))
+    torch.testing.assert_close(norms[(3, 4)], torch.tensor([[1 * 1 * 1.0, 2 * 2 * 3.0]], dtype=torch.float64))
+    root = torch.tensor([[np.sqrt(4.25) * np.sqrt(10.0) * 0.5]], dtype=torch.float64)
+    torch.testing.assert_close(norms[(1, 2, 3, 4)], root)
+
+
+def test_matricize_matches_numpy():
+    t = torch.randn(1, 3**4, dtype=torch.float64)
+    for rows in ([1, 2], [1, 3], [2], [4, 1]):
+        want = _mat(t[0].reshape(3, 3, 3, 3).numpy(), [m - 1 for m in rows])
+        np.testing.assert_allclose(matricize(t, 3, 4, rows)[0].numpy(), want)
+
+
+# --- ground truths ------------------------------------------------------------------------------------------
+
+
+def test_ht_target_matricization_ranks_at_the_paper_sizes():
+    t = make_ht_target(4, 8, [5, 5], seed=0, fro_norm=64.0)
+    assert t.shape == (8, 8, 8, 8) and abs(np.linalg.norm(t) - 64) < 1e-9
+    assert _rank(_mat(t, [0, 1])) == 5  # a node of the tree: rank <= r0 = 5
+    assert _rank(_mat(t, [0, 2])) == 25  # not a node: rank 5·5
+    assert _rank(_mat(t, [0])) == 5
+
+
+def test_ht_target_small_analogue():
+    t = make_ht_target(4, 3, [2, 2], seed=1, fro_norm=9.0)
+    assert abs(np.linalg.norm(t) - 9) < 1e-12
+    assert (_rank(_mat(t, [0, 1])), _rank(_mat(t, [0, 2]))) == (2, 4)
+
+
+def test_mf_cp_targets():
+    w = make_mf_target(16, 3, seed=0, fro_norm=16.0)
+    assert abs(np.linalg.norm(w) - 16) < 1e-12 and _rank(w) == 3
+    t = make_cp_target(3, 6, 2, seed=0, fro_norm=5.0)
+    assert abs(np.linalg.norm(t) - 5) < 1e-12 and [_rank(_mat(t, [m])) for m in range(3)] == [2, 2, 2]
+
+
+def test_problem_observations_and_determinism():
+    spec = {"dim": 8, "target_rank": 2}
+    p = make_problem("mf", spec, 20, seed=4, fro_norm=8.0)
+    assert p["indices"].shape == (20,) and np.unique(p["indices"]).size == 20
+    np.testing.assert_array_equal(p["values"], p["target"].reshape(-1)[p["indices"]])
+    q = make_problem("mf", spec, 30, seed=4, fro_norm=8.0)
+    np.testing.assert_array_equal(q["target"], p["target"])  # the target does not depend on m
+    np.testing.assert_array_equal(q["indices"][:20], p["indices"])  # a prefix of one permutation
+    with pytest.raises(ConfigError, match="num_samples"):
+        make_problem("mf", spec, 65, seed=0, fro_norm=1.0)
+
+
+def test_mf_and_cp_full_tensors():
+    ps = init_params("mf", {"dim": 4, "depth": 3, "init_std": 1.0}, seed=0)
+    want = (ps[2][0] @ ps[1][0] @ ps[0][0]).reshape(1, -1)
+    torch.testing.assert_close(full_tensor("mf", ps, {}), want)
+    spec = {"order": 3, "dim": 3, "components": None, "init_std": 1.0}
+    fs = init_params("cp", spec, seed=0)
+    assert fs[0].shape == (1, 3, 9)
+    want = torch.einsum("ar,br,cr->abc", fs[0][0], fs[1][0], fs[2][0]).reshape(1, -1)
+    torch.testing.assert_close(full_tensor("cp", fs, spec), want)
+
+
+# --- training -----------------------------------------------------------------------------------------------
+
+
+def test_smoke_training_decreases_the_loss():
+    spec = {"order": 4, "dim": 3, "target_ranks": [2, 2], "widths": [8, 8], "init_std": 0.2}
+    res = train_htf_dynamics(
+        "ht",
+        spec,
+        num_samples=60,
+        fro_norm=9.0,
+        max_steps=600,
+        log_every=25,
+        top_k=4,
+        matricizations=[[1, 2], [1, 3]],
+        progress_every_s=1e9,
+    )
+    assert res["log_mse"][-1] < 0.2 * res["log_mse"][0]
+    assert res["log_top"].shape == (24, 4) and res["log_node_1_2"].shape == (24, 4)
+    assert res["final_mat_1_3"].shape == (4,) and res["target_mat_1_2"][2] < 1e-9 < res["target_mat_1_3"][3]
+    assert np.all(np.diff(res["log_top"], axis=1) <= 0)  # sorted top-k
+
+
+def test_mf_training_learns_the_target():
+    spec = {"dim": 8, "depth": 3, "target_rank": 2, "init_std": 1e-3}
+    res = train_htf_dynamics("mf", spec, num_samples=48, fro_norm=8.0, max_steps=4000, stop_patience=4)
+    assert res["converged"] and res["final_mse"] < 5e-5 and res["final_recon_error"] < 0.3
+    assert res["final_top"][1] > 1 > 100 * res["final_top"][2]
+
+
+# --- claims -------------------------------------------------------------------------------------------------
+
+
+def _history(times, plateaus, n=400, k=10, every=25, final_error=1e-3, noise=1e-3):
+    """Top-k curves (sorted) where component j jumps from noise to plateaus[j] at times[j]."""
+    steps = np.arange(n) * every
+    vals = np.full((n, k), noise) * (1 - np.arange(k) / (2 * k))
+    for j, (t, p) in enumerate(zip(times, plateaus, strict=True)):
+        vals[:, j] = np.where(steps >= t, p, vals[:, j])
+    vals = -np.sort(-vals, axis=1)
+    return {
+        "log_step": steps,
+        "log_top": vals,
+        "final_top": vals[-1],
+        "final_recon_error": final_error,
+        "converged": True,
+        "steps": int(steps[-1]) + every,
+    }
+
+
+GOOD = {"times": [0, 1100, 2300, 2900, 4400], "plateaus": [36.5, 32, 28, 23, 20]}
+
+
+def _passed(claims):
+    return {c.id: c.passed for c in claims}
+
+
+def test_claims_pass_on_a_good_history():
+    hists = {m: _history(**GOOD) for m in ("mf", "cp", "ht")}
+    res = _passed(dynamics_claims(hists, {"mf": 5, "cp": 5, "ht": 5}, 0.01, 100, 0.05))
+    assert len(res) == 9 and all(res.values()), res
+
+
+def test_claims_fail_when_seven_rise():
+    h = _history([0, 500, 1000, 1500, 2000, 2500, 3000], [30, 25, 20, 15, 10, 8, 6])
+    res = _passed(rise_claims("mf", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+    assert res["mf_rank_components_rise"] is False
+
+
+def test_claims_fail_on_simultaneous_emergence():
+    h = _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])
+    res = _passed(rise_claims("cp", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+    assert res["cp_components_rise_in_turn"] is False and res["cp_rank_components_rise"] is True
+    h = _history([0, 1100, 1150, 2900, 4400], GOOD["plateaus"])  # 2 log points apart: closer than min_gap
+    res = _passed(rise_claims("cp", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+    assert res["cp_components_rise_in_turn"] is False
+
+
+def test_claims_fail_when_too_few_rise_or_error_large():
+    hists = {"mf": _history(GOOD["times"][:3], GOOD["plateaus"][:3]), "cp": _history(**GOOD, final_error=0.4)}
+    res = _passed(dynamics_claims(hists, {"mf": 5, "cp": 5}, 0.01, 100, 0.05))
+    assert res["mf_rank_components_rise"] is False and res["mf_components_rise_in_turn"] is False
+    assert res["cp_final_error_small"] is False and res["cp_rank_components_rise"] is True
+    unconverged = {"ht": {**_history(**GOOD), "converged": False}}
+    assert _passed(dynamics_claims(unconverged, {"ht": 5}, 0.01, 100, 0.05))["ht_final_error_small"] is False
+
+
+def test_claims_untestable_are_null_never_passed():
+    why = untestable_reason(3000, 100000)
+    assert why and untestable_reason(500000, 100000) is None
+    hists = {"mf": _history(**GOOD)}
+    claims = dynamics_claims(hists, {"mf": 5}, 0.01, 100, 0.05, testable=why)
+    assert [c.passed for c in claims] == [None, None, None]
+    h = _history(**GOOD, k=5)  # top_k == rank: "the rest stay below" cannot be seen
+    res = _passed(rise_claims("mf", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+    assert res["mf_rank_components_rise"] is None
+
+
+def test_appendix_claims():
+    h = _history(**GOOD)
+    h["log_node_1_2"], h["final_node_1_2"] = h["log_top"], h["final_top"]
+    h["final_mat_1_2"] = np.r_[[30, 20, 10, 5, 2], np.full(5, 1e-4)]
+    h["target_mat_1_2"] = np.r_[[31, 19, 11, 5, 2], np.zeros(5)]
+    h["final_mat_1_3"] = h["target_mat_1_3"] = np.linspace(30, 3, 10)
+    res = _passed(appendix_claims(h, [1, 2], 5, [[1, 2], [1, 3]], 4096, 5e-5, 0.01, 100))
+    assert res == {
+        "ht_node_1_2_components_rise_in_turn": True,
+        "ht_matricization_ranks_match_target": True,
+    }
+    h["final_mat_1_3"] = np.r_[np.linspace(30, 3, 5), np.full(5, 1e-4)]  # learned {1,3} too low-rank
+    res = _passed(appendix_claims(h, [1, 2], 5, [[1, 2], [1, 3]], 4096, 5e-5, 0.01, 100))
+    assert res["ht_matricization_ranks_match_target"] is False
+    h["log_node_1_2"] = _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])["log_top"]  # two together
+    res = _passed(appendix_claims(h, [1, 2], 5, [[1, 2]], 4096, 5e-5, 0.01, 100))
+    assert res["ht_node_1_2_components_rise_in_turn"] is False
+
+
+def test_expected_ranks_count_only_resolvable_directions():
+    """A target direction whose MSE share σ²/#entries is below the stopping tolerance is not expected to rise."""
+    assert resolvable_rank(np.array([59.0, 24.7, 2.06, 1.45, 0.015, 0.0]), 4096, 5e-5) == 4
+    specs = {"ht": {"order": 4, "dim": 8, "target_ranks": [5, 5]}, "cp": {"target_rank": 5}}
+    hists = {"ht": {"target_top": np.array([59.0, 24.7, 2.06, 1.45, 0.015, 0.0])}, "cp": {}}
+    ranks = expected_ranks(hists, specs, 5e-5)
+    assert ranks["ht"][0] == 4 and "target rank 5, of which 4 resolvable" in ranks["ht"][1]
+    assert ranks["cp"] == (5, "target rank 5")
+    h = _history(GOOD["times"][:4], GOOD["plateaus"][:4])
+    res = _passed(dynamics_claims({"ht": h}, {"ht": ranks["ht"]}, 0.01, 100, 0.05))
+    assert res["ht_rank_components_rise"] and res["ht_components_rise_in_turn"]
+
+
+# --- scripts ------------------------------------------------------------------------------------------------
+
+
+def test_train_script_has_help(repo, script="train_htf_dynamics"):
+    """(The plot scripts run in the smoke DAG; importing matplotlib here would cost seconds each.)"""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(next(repo.glob(f"scripts/*/{script}.py"))), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "--params" in out.stdout and "outputs:" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "mutate, pattern",
+    [
+        (lambda d: d["ht"].update(num_samples=5000), r"htf\.dynamics\.ht\.num_samples = 5000 exceeds the 4096"),
+        (lambda d: d["ht"].update(widths=[512]), r"htf\.dynamics\.ht\.widths needs 2 entries"),
+        (lambda d: d.update(appendix_node=[2, 3]), r"appendix_node: \[2, 3\] is not an inner node"),
+        (lambda d: d.update(matricizations=[[1, 5]]), r"matricizations: \[1, 5\] must be distinct modes in 1\.\.4"),
+        (lambda d: d["cp"].update(rank=5), r"unknown key\(s\) 'rank' in htf\.dynamics\.cp"),
+    ],
+)
+def test_config_errors_name_the_htf_key(repo, mutate, pattern):
+    import yaml
+
+    from implreg.config import resolve
+
+    raw = yaml.safe_load((repo / "config.yaml").read_text())
+    mutate(raw["htf"]["dynamics"])
+    with pytest.raises(ConfigError, match=pattern):
+        resolve(raw)

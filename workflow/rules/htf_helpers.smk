@@ -1,0 +1,29 @@
+# Helpers of htf.smk: config sections, paths, per-run params, target lists and job sizes.
+
+
+HTF = CFG["htf"]
+HTF_DYN = HTF["dynamics"]
+HTF_MODELS = ["mf", "cp", "ht"]
+HTF_FIGURES = [
+    "figures/htf/incremental_learning_mf_cp_ht.pdf",
+    "figures/htf/ht_local_components_matricizations.pdf",
+]
+
+
+def htf_spec(model):
+    """The architecture/target part of one model's config block (what the training job needs)."""
+    drop = ("num_samples", "plot_start_iter")
+    return {k: v for k, v in HTF_DYN[model].items() if k not in drop}
+
+
+def htf_node_rank(node):
+    """The target's HT rank at an inner node: the width of the level below it (2 modes -> level 0)."""
+    return HTF_DYN["ht"]["target_ranks"][len(node).bit_length() - 2]
+
+
+# Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
+_JOB_SIZES["train_htf_dynamics"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 2000, 60),
+    "paper": (1, 2000, 60),
+}

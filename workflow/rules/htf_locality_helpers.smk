@@ -1,0 +1,117 @@
+# Helpers of htf_locality.smk: config sections, paths, per-run params, target lists and job sizes.
+
+
+# Config, paths and per-run params.
+
+HTF_LOC = CFG["htf"]["locality"]
+LOC_TASKS = {"is_same": HTF_LOC["is_same"], "pathfinder": HTF_LOC["pathfinder"]}
+LOC_SETTINGS = {
+    "is_same": HTF_LOC["is_same"]["distances"],
+    "pathfinder": HTF_LOC["pathfinder"]["path_lengths"],
+}
+# A task's own `seeds` list, if given, replaces the shared one (its first seed runs the calibration).
+LOC_SEEDS = {t: LOC_TASKS[t].get("seeds") or HTF_LOC["seeds"] for t in LOC_TASKS}
+LOC_FIGURE = {"is_same": "locality_is_same_class", "pathfinder": "locality_pathfinder"}
+LOC_TASK_OF = {slug: task for task, slug in LOC_FIGURE.items()}
+HTF_LOCALITY_FIGURES = [f"figures/htf/{slug}.pdf" for slug in LOC_FIGURE.values()]
+LOC_ROOT = "results/htf/locality"
+
+# Job sizes of the locality rules (threads, mem_mb, runtime minutes) per preset. Default runtimes: the slowest default run (Pathfinder with IGC, 1890 steps at
+# ~1.1 CPU-s) takes ~35 min on one idle core; paper runs need a GPU (~10 min each on an H100, spec s. 7).
+_JOB_SIZES["train_locality"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 3000, 120),
+    "paper": (4, 24000, 2880),
+}
+_JOB_SIZES["make_pathfinder"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 2000, 30),
+    "paper": (4, 8000, 240),
+}
+
+
+def loc_is_same_inputs():
+    """The dataset manifest of a substitute Is-Same-Class source (none for CIFAR-10, read from its own dir)."""
+    source = HTF_LOC["is_same"]["source"]
+    return (
+        {}
+        if source == "cifar10"
+        else {"manifest": f"results/data/{source}/manifest.json"}
+    )
+
+
+def loc_metrics(task, setting, lam, seed):
+    return f"{LOC_ROOT}/{task}/s{setting}/lam{fmt_num(lam)}/seed{seed}/metrics.json"
+
+
+def loc_calibration_runs(task):
+    """The two baseline runs the calibration reads: shortest and longest setting, λ = 0, first seed."""
+    s = LOC_SETTINGS[task]
+    seed = LOC_SEEDS[task][0]
+    return {
+        "short": loc_metrics(task, min(s), 0, seed),
+        "long": loc_metrics(task, max(s), 0, seed),
+    }
+
+
+def loc_train_inputs(wc):
+    """The task's data, plus the calibration result unless this run is one of the calibration runs."""
+    if wc.task == "is_same":
+        data = f"{LOC_ROOT}/is_same/data.npz"
+    else:
+        data = f"{LOC_ROOT}/pathfinder/L{wc.setting}/data.npz"
+    out = {"data": data}
+    this = loc_metrics(wc.task, wc.setting, float(wc.lam), wc.seed)
+    if this not in loc_calibration_runs(wc.task).values():
+        out["calibration"] = f"{LOC_ROOT}/{wc.task}/calibration.json"
+    return out
+
+
+def loc_train_params(wc):
+    """Model and LocalityTrainConfig fields of one run (everything but lam, seed and threads)."""
+    task = LOC_TASKS[wc.task]
+    common = HTF_LOC["train"]
+    train = {
+        **{
+            k: common[k]
+            for k in (
+                "batch_size",
+                "lr",
+                "momentum",
+                "weight_decay",
+                "stop_on_perfect_train_acc",
+                "stop_patience",
+                "eval_every",
+                "eval_batch_size",
+                "reg_bn_mode",
+                "reg_eps",
+            )
+        },
+        "epochs": task["epochs"],
+        "device": CFG["device"],
+    }
+    if task["reg_batch_size"]:
+        # Only when set: results made before this knob existed keep their params (no spurious rerun).
+        train["reg_batch_size"] = task["reg_batch_size"]
+    if wc.task == "is_same":
+        train["reg_patches"] = "preset"
+    else:
+        train |= {
+            "reg_patches": "random",
+            "reg_patch_size": task["reg_patch_size"],
+            "reg_distance": task["reg_distance"],
+            "reg_adjacent_only": task["reg_adjacent_only"],
+        }
+    return train
+
+
+def loc_model_params(wc):
+    m = HTF_LOC["model"]
+    return {
+        "arch": m["arch"],
+        "width": m["width"],
+        "dropout": m["dropout"],
+        "in_channels": 3 if wc.task == "is_same" else 1,
+        # The paper's Pathfinder conv1 is a fresh 1-channel conv with PyTorch's default init.
+        "stem_init": "kaiming" if wc.task == "is_same" else "default",
+    }

@@ -1,0 +1,67 @@
+# Helpers of norms.smk: config sections, paths, per-run params, target lists and job sizes.
+
+
+NORMS = CFG["norms"]
+DMF = NORMS["dmf"]
+TC = NORMS["tc"]
+
+
+# The DMF problems: the main 2x2 setting and appendix A's perturbed ones (b22 = epsilon).
+DMF_SETTINGS = {
+    "main": {
+        "observations": DMF["main_observations"],
+        "det_sign": DMF["main_det_sign"],
+    },
+    **{
+        f"perturbed_eps{fmt_num(eps)}": {
+            "observations": [*DMF["perturbed_observations"], float(eps)],
+            "det_sign": DMF["perturbed_det_sign"],
+        }
+        for eps in DMF["perturbed_epsilons"]
+    },
+}
+DMF_DEPTHS = [p["depth"] for p in DMF["panels"]]
+DMF_PERTURBED_DEPTHS = [p["depth"] for p in DMF["perturbed_panels"]]
+
+
+def dmf_runs(setting, depth):
+    """Runs of one (setting, depth) job: Fig. 1's panels, or appendix A's."""
+    panels = DMF["panels"] if setting == "main" else DMF["perturbed_panels"]
+    return {p["depth"]: p["runs"] for p in panels}[int(depth)]
+
+
+TC_EXPERIMENTS = {e["name"]: e for e in TC["experiments"]}
+
+
+def tc_max_steps(exp):
+    """Step cap of one tensor-completion figure: max_steps, or its lower step_caps entry."""
+    return min(TC["max_steps"], TC["step_caps"].get(exp, TC["max_steps"]))
+
+
+NORMS_FIGURES = (
+    expand("figures/norms/dmf_unobserved_entry_depth{depth}.pdf", depth=DMF_DEPTHS)
+    + ["figures/norms/dmf_norms_rank.pdf"]
+    + expand(
+        "figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf",
+        depth=DMF_PERTURBED_DEPTHS,
+    )
+    + expand("figures/norms/tc_{exp}.pdf", exp=list(TC_EXPERIMENTS))
+)
+
+
+# Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
+_JOB_SIZES["train_dmf"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 2000, 60),
+    "paper": (1, 2000, 120),
+}
+_JOB_SIZES["measure_tc"] = {
+    "smoke": (1, 1000, 10),
+    "default": (1, 1000, 60),
+    "paper": (1, 2000, 120),
+}
+_JOB_SIZES["train_tc"] = {
+    "smoke": (1, 1000, 15),
+    "default": (1, 2000, 180),
+    "paper": (2, 4000, 1440),
+}
