@@ -25,6 +25,7 @@ IO = job_io(
         "min_steps": "step cap below which the claims are untestable",
         "preset": "preset",
         "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
     },
 )
 
@@ -55,7 +56,7 @@ def main(io):
     )
     subtitles = {m: describe(m, p.specs[m]) for m in MODELS}
     save_figure(plot_dynamics_figure(hists, subtitles, p.start_iters), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

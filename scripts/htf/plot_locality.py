@@ -17,6 +17,7 @@ IO = job_io(
         "metric": "test_acc_last (the paper's) | test_acc_best",
         "preset": "preset name",
         "figure": "figure id, e.g. htf/locality_is_same_class",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
         "claims": "{agree_tol, min_drop, chance_tol, recover_frac, min_epochs}: tolerances in accuracy points",
     },
 )
@@ -54,7 +55,7 @@ def main(io):
         notes.append(f"{p.preset} preset")
     arch = read_json(paths(io.input.metrics)[0])["model"]["arch"]
     save_figure(plot_locality_figure(rows, p.task, arch, "; ".join(notes)), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,13 @@ IO = job_io(
     __doc__,
     inputs={"table": "metrics CSV from measure_dmf", "summary": "summary JSON from measure_dmf"},
     outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
-    params={"depth": "depth", "stop_loss": "loss threshold", "preset": "preset name", "figure": "figure id"},
+    params={
+        "depth": "depth",
+        "stop_loss": "loss threshold",
+        "preset": "preset name",
+        "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+    },
 )
 
 
@@ -20,7 +26,7 @@ def main(io):
     p = io.params
     claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss))
     save_figure(plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ IO = job_io(
         "schatten_p": "quasi-norm p",
         "preset": "preset name",
         "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
     },
 )
 
@@ -30,7 +31,7 @@ def main(io):
     claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p))
     fig = plot_norms_figure(rows, summaries, float(p.stop_loss), float(p.schatten_p))
     save_figure(fig, io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ IO = job_io(
         "stop_loss": "loss threshold",
         "preset": "preset name",
         "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
     },
 )
 
@@ -33,7 +34,7 @@ def main(io):
             c.statement = f"epsilon = {eps:g}: {c.statement}"
             claims.append(c)
     save_figure(plot_perturbed_figure(panels, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

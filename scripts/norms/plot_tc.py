@@ -23,6 +23,7 @@ IO = job_io(
         "max_steps": "step cap of the training runs",
         "preset": "preset",
         "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
     },
 )
 
@@ -45,7 +46,7 @@ def main(io):
     shape = "x".join([str(p.dim)] * int(p.order))
     title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion"
     save_figure(plot_tc_figure(runs_by_init, linear, title), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

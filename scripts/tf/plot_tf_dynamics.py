@@ -21,6 +21,7 @@ IO = job_io(
         "min_loss": "x-axis cut: train MSE first below this",
         "preset": "preset",
         "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
     },
 )
 
@@ -44,7 +45,7 @@ def main(io):
     write_csv(io.output.table, rows)
     claims = dynamics_claims(runs, int(p.target_rank), float(p.threshold), float(p.final_error_max))
     save_figure(plot_dynamics_figure(runs, float(p.min_loss)), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ IO = job_io(
         "min_epochs": "epochs needed before claims are testable",
         "preset": "preset",
         "figure": "figure id",
+        "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
     },
 )
 
@@ -34,7 +35,7 @@ def main(io):
     claims = natural_claims(rows, int(p.epochs), int(p.min_epochs))
     note = "FAKE smoke data" if "fake" in sources else ""
     save_figure(plot_natural_figure(rows, note), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 
 if __name__ == "__main__":

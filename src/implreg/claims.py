@@ -1,18 +1,30 @@
 """Claims files: the paper's statements tested on the numbers a figure is drawn from.
 
 Written beside each figure as figures/<paper>/<slug>.claims.json:
-{"figure", "preset", "claims": [{"id", "statement", "measured", "expected", "passed"}]}.
-`passed` is True/False, or None when the preset is too small to test the claim.
+{"figure", "preset", "untestable_declared", "claims": [{"id", "statement", "paper", "measured", "expected",
+"tolerance_reason", "passed", ...}]}.
+
+`passed` is True or False, or None only where the preset declared, before the run, that it cannot test the
+claim (config key `untestable_claims`). A claims function may return None when a run leaves a claim
+untestable (a capped run, a NaN, a missing component); `finalize` turns every such undeclared None into a
+failure, so a run's outcome can make a claim fail but never make it disappear from the verdict.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from implreg.errors import ConfigError
 from implreg.io import read_json, write_json
+
+UNDECLARED_NULL = (
+    "the run left this claim untestable, which counts as a failure: only the preset may declare a claim "
+    "untestable, before the run (untestable_claims in config.yaml)"
+)
 
 
 @dataclass
@@ -22,11 +34,30 @@ class Claim:
     measured: Any
     expected: str
     passed: bool | None
+    paper: Any = None  # the paper's own value (read off its figure, see <paper>/paper_values.yaml) or statement
+    tolerance_reason: str = ""  # where the tolerance comes from: seed spread, numeric precision, plot reading
+    required: bool = False  # convergence claims: never untestable, whatever the preset declares
+    note: str = ""  # why an untested claim is untested, or why a null became a failure
 
     def __post_init__(self):
         if self.passed is not None:
             self.passed = bool(self.passed)
         self.measured = _clean(self.measured)
+        self.paper = _clean(self.paper)
+
+    def as_dict(self) -> dict:
+        out = {
+            "id": self.id,
+            "statement": self.statement,
+            "paper": self.paper,
+            "measured": self.measured,
+            "expected": self.expected,
+            "tolerance_reason": self.tolerance_reason,
+            "passed": self.passed,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 def _clean(v):
@@ -42,25 +73,73 @@ def _clean(v):
     return v
 
 
-def untestable(claim_id: str, statement: str, expected: str, why: str) -> Claim:
-    """A claim the current preset is too small to test: recorded, never counted as passed."""
-    return Claim(claim_id, statement, f"not tested: {why}", expected, None)
+def untestable(claim_id: str, statement: str, expected: str, why: str, **fields) -> Claim:
+    """A claim this run cannot test. Unless the preset declared it untestable, `finalize` makes it a failure."""
+    return Claim(claim_id, statement, f"not tested: {why}", expected, None, **fields)
 
 
-def write_claims(path: str | Path, figure: str, preset: str, claims: list[Claim]) -> dict:
-    doc = {"figure": figure, "preset": preset, "claims": [asdict(c) for c in claims]}
+def finalize(claims: list[Claim], declared: Mapping[str, str] | None = None, figure: str = "") -> list[Claim]:
+    """Apply the preset's declaration of untestable claims; every other null becomes a failure.
+
+    Raises ConfigError when the declaration names a claim the figure does not have (a typo would otherwise
+    switch nothing off silently, or the wrong thing) or a required (convergence) claim, and ValueError when
+    a claim lacks its paper value or tolerance reason (a programming error in the claims function).
+    """
+    declared = dict(declared or {})
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{figure}: duplicate claim ids {sorted(i for i in ids if ids.count(i) > 1)}")
+    unknown = sorted(set(declared) - set(ids))
+    if unknown:
+        raise ConfigError(
+            f"untestable_claims[{figure!r}] names {unknown}, which this figure does not have. "
+            f"Its claims are {ids}; fix the ids in config.yaml (or your --configfile)."
+        )
+    for c in claims:
+        if c.paper is None or c.paper == "" or not c.tolerance_reason:
+            raise ValueError(f"{figure}: claim {c.id!r} lacks its paper value or its tolerance_reason")
+        if c.id in declared:
+            if c.required:
+                raise ConfigError(
+                    f"untestable_claims[{figure!r}] declares {c.id!r} untestable, but it is a convergence "
+                    "claim, which every preset must test. Remove it from untestable_claims."
+                )
+            c.passed, c.note = None, f"untested at this preset: {declared[c.id]}"
+        elif c.passed is None:
+            c.passed, c.note = False, UNDECLARED_NULL
+    return claims
+
+
+def write_claims(
+    path: str | Path,
+    figure: str,
+    preset: str,
+    claims: list[Claim],
+    untestable_declared: Mapping[str, str] | None = None,
+) -> dict:
+    """Finalize the claims against the preset's declaration and write the claims file."""
+    finalize(claims, untestable_declared, figure)
+    doc = {
+        "figure": figure,
+        "preset": preset,
+        "untestable_declared": dict(untestable_declared or {}),
+        "claims": [c.as_dict() for c in claims],
+    }
     write_json(path, doc)
     return doc
 
 
 def summarise(paths: list[str | Path]) -> dict:
     """Counts of passed / failed / untested claims over many claims files, with the failures listed."""
-    out = {"passed": 0, "failed": 0, "untested": 0, "failures": [], "files": len(paths)}
+    out = {"passed": 0, "failed": 0, "untested": 0, "failures": [], "files": len(paths), "figures": {}}
     for p in paths:
         doc = read_json(p)
+        counts = {"passed": 0, "failed": 0, "untested": 0}
         for c in doc["claims"]:
             key = {True: "passed", False: "failed", None: "untested"}[c["passed"]]
             out[key] += 1
+            counts[key] += 1
             if c["passed"] is False:
                 out["failures"].append({"figure": doc["figure"], **c})
+        out["figures"][doc["figure"]] = counts
     return out

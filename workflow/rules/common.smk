@@ -30,6 +30,11 @@ def fmt_num(x):
     return f"{float(x):g}"
 
 
+def untestable_of(figure):
+    """The claims this preset declared, before any run, that it cannot test: {claim id: why}."""
+    return CFG["untestable_claims"].get(figure, {})
+
+
 def claims_of(figures):
     return [f.replace(".pdf", ".claims.json") for f in figures]
 

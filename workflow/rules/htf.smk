@@ -80,6 +80,7 @@ rule plot_htf_dynamics:
         min_steps=HTF_DYN["claim_min_steps"],
         preset=PRESET,
         figure="htf/incremental_learning_mf_cp_ht",
+        untestable=untestable_of("htf/incremental_learning_mf_cp_ht"),
     script:
         "../../scripts/htf/plot_htf_dynamics.py"
 
@@ -118,5 +119,6 @@ rule plot_htf_appendix:
         min_steps=HTF_DYN["claim_min_steps"],
         preset=PRESET,
         figure="htf/ht_local_components_matricizations",
+        untestable=untestable_of("htf/ht_local_components_matricizations"),
     script:
         "../../scripts/htf/plot_htf_appendix.py"

@@ -147,6 +147,7 @@ rule plot_locality:
         metric=HTF_LOC["metric"],
         preset=PRESET,
         figure=lambda wc: f"htf/{wc.slug}",
+        untestable=lambda wc: untestable_of(f"htf/{wc.slug}"),
         claims=HTF_LOC["claims"],
     script:
         "../../scripts/htf/plot_locality.py"

@@ -81,6 +81,7 @@ rule plot_dmf_entry:
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
+        untestable=lambda wc: untestable_of(f"norms/dmf_unobserved_entry_depth{wc.depth}"),
     script:
         "../../scripts/norms/plot_dmf_entry.py"
 
@@ -115,6 +116,7 @@ rule plot_dmf_norms:
         schatten_p=DMF["schatten_p"],
         preset=PRESET,
         figure="norms/dmf_norms_rank",
+        untestable=untestable_of("norms/dmf_norms_rank"),
     script:
         "../../scripts/norms/plot_dmf_norms.py"
 
@@ -151,6 +153,7 @@ rule plot_dmf_perturbed:
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
+        untestable=lambda wc: untestable_of(f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"),
     script:
         "../../scripts/norms/plot_dmf_perturbed.py"
 
@@ -269,5 +272,6 @@ rule plot_tc:
         max_steps=lambda wc: tc_max_steps(wc.exp),
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
+        untestable=lambda wc: untestable_of(f"norms/tc_{wc.exp}"),
     script:
         "../../scripts/norms/plot_tc.py"

@@ -73,6 +73,7 @@ rule plot_tf_natural:
         min_epochs=TF_NAT["claims_min_epochs"],
         preset=PRESET,
         figure="tf/tensor_rank_natural_data",
+        untestable=untestable_of("tf/tensor_rank_natural_data"),
     script:
         "../../scripts/tf/plot_tf_natural.py"
 
@@ -150,5 +151,6 @@ rule plot_tf_dynamics:
         min_loss=TF_DYN["plot_min_loss"],
         preset=PRESET,
         figure="tf/cp_dynamics",
+        untestable=untestable_of("tf/cp_dynamics"),
     script:
         "../../scripts/tf/plot_tf_dynamics.py"

@@ -33,3 +33,23 @@ def save_figure(fig, pdf_path: str | Path, png_path: str | Path | None = None, d
         with atomic_path(png_path, suffix=".png") as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
     plt.close(fig)
+
+
+def draw_paper_markers(ax, markers: list[dict] | None, axes_index: int = 0) -> None:
+    """The paper's own points (from <paper>/paper_values.yaml) on our axes, as hollow black "paper" markers,
+    so agreement is seen, not read. Markers for other axes of a multi-panel figure are skipped."""
+    for m in markers or []:
+        if int(m.get("axes", 0)) != axes_index:
+            continue
+        ax.plot(
+            m["x"],
+            m["y"],
+            linestyle="none",
+            marker="D",
+            markersize=5,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.0,
+            label=m.get("label", "paper"),
+            zorder=5,
+        )
