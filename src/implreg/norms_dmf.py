@@ -10,6 +10,7 @@ import numpy as np
 
 from .claims import Claim, untestable
 from .dmf import CONVERGED, DMFHistory, DMFRun
+from .io import read_npz
 from .matrix_metrics import matrix_metrics
 
 MARKER_LOSSES = (1.3e-1, 1.3e-2, 1.3e-3, 1.3e-4)
@@ -34,7 +35,7 @@ def save_history(path, history: DMFHistory) -> None:
 
 
 def load_history(path) -> DMFHistory:
-    with np.load(path) as z:
+    with read_npz(path) as z:
         runs = [
             DMFRun(float(lr), float(i), bool(b), int(s))
             for lr, i, b, s in zip(z["lr"], z["init"], z["balanced"], z["seed"], strict=True)

@@ -14,13 +14,16 @@ os.environ.update(
 # For `--sdm conda`; ignored otherwise (pip is the default route). Relative to workflow/rules/*.smk.
 CONDA_ENV = "../../envs/environment.yml"
 
-from implreg.config import resolve as _resolve_config
+from implreg import smk as _smk
 from implreg.errors import ConfigError
 
 try:
-    CFG = _resolve_config(dict(config))
+    # --configfile / --config values win over the preset's (each such case is printed as a note).
+    CFG = _smk.resolve_workflow_config(config, workflow.config_settings)
 except ConfigError as _err:
     raise WorkflowError(str(_err)) from None
+# Run-only knobs (checkpoint interval) reach the jobs through the environment: changing them reruns nothing.
+_smk.set_run_env(CFG)
 
 PRESET = CFG["preset"]
 NORMS = CFG["norms"]
@@ -53,15 +56,25 @@ DMF_PERTURBED_DEPTHS = [p["depth"] for p in DMF["perturbed_panels"]]
 
 def dmf_runs(setting, depth):
     """Runs of one (setting, depth) job: Fig. 1's panels, or appendix A's."""
+    key = "norms.dmf.panels" if setting == "main" else "norms.dmf.perturbed_panels"
     panels = DMF["panels"] if setting == "main" else DMF["perturbed_panels"]
-    return {p["depth"]: p["runs"] for p in panels}[int(depth)]
+    runs = {p["depth"]: p["runs"] for p in panels}
+    return _smk.configured(runs, depth, "depth", key, f"DMF {setting}, depth {depth}")
 
 
 TC_EXPERIMENTS = {e["name"]: e for e in TC["experiments"]}
 
 
+def tc_exp(name):
+    """The tensor-completion experiment `name`; an unconfigured one names the configured experiments."""
+    return _smk.configured(
+        TC_EXPERIMENTS, name, "experiment", "norms.tc.experiments", f"figures/norms/tc_{name}.pdf"
+    )
+
+
 def tc_max_steps(exp):
     """Step cap of one tensor-completion figure: max_steps, or its lower step_caps entry."""
+    tc_exp(exp)
     return min(TC["max_steps"], TC["step_caps"].get(exp, TC["max_steps"]))
 
 
@@ -95,6 +108,12 @@ wildcard_constraints:
 
 TF = CFG["tf"]
 TF_NAT = TF["natural"]
+
+
+def data_manifest(dataset):
+    """results/data/{fake|real}/<dataset>/manifest.json: smoke's fake files never sit where real ones go."""
+    return _smk.data_manifest(TF_NAT["source"], dataset)
+
 TF_DYN = TF["dynamics"]
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
 
@@ -176,13 +195,6 @@ def job_runtime(kind):
 # GPUs per torch training job: gpu=1 when `device: cuda`, and no gpu resource at all on CPU (Kubernetes'
 # plugin treats any `gpu` key as a GPU request). Locally `--resources gpu=N` (profiles/gpu) caps how many such
 # jobs run at once; the SLURM plugin turns gpu=1 into `sbatch --gpus=1`.
-# Resumable torch training jobs: where their checkpoints live and how often they are written.
-CHECKPOINT = (
-    {"dir": "results/checkpoints", "every_s": CFG["checkpoint_every_s"]}
-    if CFG["checkpoint_every_s"] > 0
-    else None
-)
-
 GPU_RESOURCES = {"gpu": 1} if CFG["device"] == "cuda" else {}
 
 
@@ -221,7 +233,7 @@ def loc_is_same_inputs():
     return (
         {}
         if source == "cifar10"
-        else {"manifest": f"results/data/{source}/manifest.json"}
+        else {"manifest": data_manifest(source)}
     )
 
 

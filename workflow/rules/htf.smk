@@ -20,7 +20,6 @@ rule train_htf_dynamics:
         mem_mb=job_mem_mb("train_htf_dynamics"),
         runtime=job_runtime("train_htf_dynamics"),
     params:
-        checkpoint=CHECKPOINT,
         model=lambda wc: wc.model,
         spec=lambda wc: htf_spec(wc.model),
         train=lambda wc: {

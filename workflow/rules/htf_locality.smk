@@ -51,7 +51,6 @@ rule make_pathfinder:
         n_test=HTF_LOC["pathfinder"]["n_test"],
         seed=HTF_LOC["pathfinder"]["data_seed"],
         geometry=HTF_LOC["pathfinder"]["geometry"],
-        workers=job_threads("make_pathfinder"),
     script:
         "../../scripts/make_pathfinder.py"
 
@@ -78,7 +77,6 @@ rule train_locality:
         mem_mb=job_mem_mb("train_locality"),
         runtime=job_runtime("train_locality"),
     params:
-        checkpoint=CHECKPOINT,
         task=lambda wc: wc.task,
         setting=lambda wc: int(wc.setting),
         lam=lambda wc: float(wc.lam),

@@ -174,10 +174,9 @@ rule train_tc:
         mem_mb=job_mem_mb("train_tc"),
         runtime=job_runtime("train_tc"),
     params:
-        checkpoint=CHECKPOINT,
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
-        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         repetitions=TC["repetitions"],
         seed=TC["seed"],
         train=lambda wc: {
@@ -234,7 +233,7 @@ rule measure_tc_linear:
         mem_mb=job_mem_mb("measure_tc"),
         runtime=job_runtime("measure_tc"),
     params:
-        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         cp_rank=TC["cp_rank"],
     script:
         "../../scripts/measure_tc_linear.py"
@@ -266,13 +265,13 @@ rule plot_tc:
         runtime=job_runtime("small"),
     params:
         init_stds=TC["init_stds"],
-        order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
-        dim=lambda wc: TC_EXPERIMENTS[wc.exp]["dim"],
-        target_rank=lambda wc: TC_EXPERIMENTS[wc.exp]["target_rank"],
-        rank_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_rank_from"],
-        error_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_from"],
-        error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
-        init_ordering=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_init_ordering"],
+        order=lambda wc: tc_exp(wc.exp)["order"],
+        dim=lambda wc: tc_exp(wc.exp)["dim"],
+        target_rank=lambda wc: tc_exp(wc.exp)["target_rank"],
+        rank_from=lambda wc: tc_exp(wc.exp)["claim_rank_from"],
+        error_from=lambda wc: tc_exp(wc.exp)["claim_error_from"],
+        error_factor=lambda wc: tc_exp(wc.exp)["claim_error_factor"],
+        init_ordering=lambda wc: tc_exp(wc.exp)["claim_init_ordering"],
         max_steps=lambda wc: tc_max_steps(wc.exp),
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",

@@ -3,7 +3,7 @@
 
 rule train_tf_natural:
     input:
-        manifest="results/data/{dataset}/manifest.json",
+        manifest=lambda wc: data_manifest(wc.dataset),
     output:
         metrics="results/tf/natural/{dataset}/{variant}/metrics.json",
     log:
@@ -18,7 +18,6 @@ rule train_tf_natural:
         mem_mb=job_mem_mb("train_tf_natural"),
         runtime=job_runtime("train_tf_natural"),
     params:
-        checkpoint=CHECKPOINT,
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
         data_seed=TF_NAT["seed"],
@@ -92,7 +91,6 @@ rule train_tf_dynamics:
         mem_mb=job_mem_mb("train_tf_dynamics"),
         runtime=job_runtime("train_tf_dynamics"),
     params:
-        checkpoint=CHECKPOINT,
         data={
             "shape": TF_DYN["shape"],
             "rank": TF_DYN["target_rank"],
