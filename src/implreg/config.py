@@ -354,6 +354,8 @@ def preset_conflicts(raw: dict, preset: str, sources: list[tuple[str, dict]]) ->
     overrides = (raw.get("presets") or {}).get(preset) or {}
     for label, layer in sources:
         for parts, value in _leaves({k: v for k, v in (layer or {}).items() if k not in ("presets", "preset")}):
+            if not parts:
+                continue
             found, preset_value = _lookup(overrides, list(parts))
             if found and preset_value != value:
                 key = ".".join(map(str, parts))

@@ -106,3 +106,50 @@ def data_dir(source: str, dataset: str) -> str:
 
 def data_manifest(source: str, dataset: str) -> str:
     return f"{data_dir(source, dataset)}/manifest.json"
+
+
+def check_figure_targets(targets, figures) -> None:
+    """Stop before the DAG is built when a requested figure is not one this configuration draws.
+
+    A figure for an unconfigured value (``dmf_unobserved_entry_depth5.pdf`` with depths 2-4, ``tc_rank9_order3``)
+    would otherwise fail deep inside an input function; this names the configured figures of the same kind.
+    Only paths under figures/ of a kind this pipeline draws are checked (others: Snakemake's MissingRuleException).
+    """
+    known = set()
+    for fig in figures:
+        stem = fig[: -len(".pdf")]
+        known |= {fig, f"{stem}.png", f"{stem}.claims.json"}
+    for target in targets or ():
+        target = str(target)
+        if not target.startswith("figures/") or target in known:
+            continue
+        if not target.endswith((".pdf", ".png", ".claims.json")):
+            continue
+        folder, name = target.rsplit("/", 1)
+        prefix = _kind_prefix(name)
+        same_kind = [f for f in figures if f.startswith(f"{folder}/{prefix}")] if prefix else []
+        if not same_kind:
+            continue  # not a figure kind of this pipeline at all: Snakemake says "No rule to produce"
+        raise ConfigError(
+            f"{target} is not a figure of this configuration. Configured figures of this kind: {same_kind}. "
+            "Ask for one of those, or add the missing value to its list in config.yaml or a --configfile "
+            "(see the README's Figures table)."
+        )
+
+
+def requested_targets(workflow) -> list[str]:
+    """The targets on the command line: Snakemake 9 sets its DAG settings only after parsing the Snakefile,
+    so the command line is read (paths under figures/ only are used, by check_figure_targets)."""
+    settings = getattr(workflow, "dag_settings", None)
+    if settings is not None and getattr(settings, "targets", None):
+        return [str(t) for t in settings.targets]
+    return [a for a in sys.argv[1:] if a.startswith("figures/")]
+
+
+def _kind_prefix(name: str) -> str:
+    """`dmf_unobserved_entry_depth5.pdf` -> `dmf_unobserved_entry_depth`; `tc_rank9_order3.pdf` -> `tc_rank`."""
+    stem = name.split(".", maxsplit=1)[0]
+    for i, ch in enumerate(stem):
+        if ch.isdigit():
+            return stem[:i]
+    return stem

@@ -315,3 +315,8 @@ def loc_model_params(wc):
 
 
 ALL_FIGURES = NORMS_FIGURES + TF_FIGURES + HTF_FIGURES + HTF_LOCALITY_FIGURES
+
+try:  # a figure for an unconfigured value: stop now, listing the configured ones
+    _smk.check_figure_targets(_smk.requested_targets(workflow), ALL_FIGURES)
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None
