@@ -153,3 +153,7 @@ def _kind_prefix(name: str) -> str:
         if ch.isdigit():
             return stem[:i]
     return stem
+
+
+def data_files(source: str, dataset: str) -> list[str]:
+    return [f"{data_dir(source, dataset)}/{name}" for name in IDX_FILES]

@@ -114,6 +114,11 @@ def data_manifest(dataset):
     """results/data/{fake|real}/<dataset>/manifest.json: smoke's fake files never sit where real ones go."""
     return _smk.data_manifest(TF_NAT["source"], dataset)
 
+
+def data_files(dataset):
+    """The dataset's four IDX files: inputs too, so deleting a damaged one reruns the data step."""
+    return _smk.data_files(TF_NAT["source"], dataset)
+
 TF_DYN = TF["dynamics"]
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
 
@@ -233,7 +238,7 @@ def loc_is_same_inputs():
     return (
         {}
         if source == "cifar10"
-        else {"manifest": data_manifest(source)}
+        else {"manifest": data_manifest(source), "files": data_files(source)}
     )
 
 

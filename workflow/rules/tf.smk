@@ -4,6 +4,7 @@
 rule train_tf_natural:
     input:
         manifest=lambda wc: data_manifest(wc.dataset),
+        files=lambda wc: data_files(wc.dataset),
     output:
         metrics="results/tf/natural/{dataset}/{variant}/metrics.json",
     log:
