@@ -25,6 +25,11 @@ include: "workflow/rules/data.smk"
 
 ALL_FIGURES = NORMS_FIGURES + TF_FIGURES + HTF_FIGURES + HTF_LOCALITY_FIGURES
 
+try:  # a figure for an unconfigured value: stop now, listing the configured ones
+    _smk.check_figure_targets(_smk.requested_targets(workflow), ALL_FIGURES)
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None
+
 
 include: "workflow/rules/claims.smk"
 

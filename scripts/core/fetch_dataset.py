@@ -18,7 +18,7 @@ def main(io):
     p = io.params
     dest = Path(io.output.manifest).parent
     fetch_dataset(p.dataset, p.data_dir, bool(p.download), dest)
-    files = sorted(f for f in dest.iterdir() if f.name != Path(io.output.manifest).name and not f.name.startswith("."))
+    files = sorted(dest / name for name in get_spec(p.dataset).file_names())
     write_json(
         io.output.manifest,
         {"dataset": get_spec(p.dataset).name, "source": "idx", "files": {f.name: md5_file(f) for f in files}},

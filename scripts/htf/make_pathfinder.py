@@ -18,7 +18,6 @@ IO = job_io(
         "n_test": "test images",
         "seed": "data seed (image i depends only on seed, split, path length and i)",
         "geometry": '"reduced" | "paper" | dict of PathfinderGeometry fields (optionally with "base")',
-        "workers": "processes generating chunks in parallel (the result does not depend on it)",
     },
 )
 
@@ -27,8 +26,9 @@ def main(io):
     p = io.params
     geo = geometry_from(p.geometry)
     length = int(p.path_length)
-    x_train, y_train = generate(int(p.n_train), length, "train", int(p.seed), geo, workers=int(p.workers))
-    x_test, y_test = generate(int(p.n_test), length, "test", int(p.seed), geo, workers=int(p.workers))
+    workers = max(1, io.threads)  # the job's threads: the images do not depend on it, so it is not a param
+    x_train, y_train = generate(int(p.n_train), length, "train", int(p.seed), geo, workers=workers)
+    x_test, y_test = generate(int(p.n_test), length, "test", int(p.seed), geo, workers=workers)
     write_npz(
         io.output.data,
         x_train=x_train,

@@ -1,13 +1,11 @@
 """htf locality: one (task, setting, λ, seed) ResNet run on Is-Same-Class or Pathfinder → metrics JSON."""
 
-import numpy as np
-
 from implreg.cli import job_io, run
 from implreg.device import resolve_device
 from implreg.errors import ConfigError
 from implreg.htf.locality.resnet import ModelConfig
 from implreg.htf.locality.train import ImageData, LocalityTrainConfig, PairCanvasData, train_run
-from implreg.io import write_json
+from implreg.io import read_npz, write_json
 
 IO = job_io(
     __doc__,
@@ -28,7 +26,7 @@ IO = job_io(
 def main(io):
     p = io.params
     device = resolve_device(p.train.get("device", "cpu"))
-    with np.load(io.input.data) as z:
+    with read_npz(io.input.data) as z:
         arrays = {k: z[k] for k in z.files}
     if p.task == "is_same":
         data = PairCanvasData(arrays, int(p.setting), int(p.canvas["height"]), int(p.canvas["width"]), device)

@@ -1,9 +1,7 @@
 """Reconstruction error and estimated CP rank of every trained tensor of one experiment and init."""
 
-import numpy as np
-
 from implreg.cli import job_io, run
-from implreg.io import write_csv
+from implreg.io import read_npz, write_csv
 from implreg.norms.tc import measure_runs
 
 IO = job_io(
@@ -15,9 +13,9 @@ IO = job_io(
 
 
 def main(io):
-    with np.load(io.input.target) as z:
+    with read_npz(io.input.target) as z:
         target = z["tensor"]
-    with np.load(io.input.runs) as z:
+    with read_npz(io.input.runs) as z:
         grid = [
             {"num_obs": int(n), "rep": int(r), "seed": int(s)}
             for n, r, s in zip(z["num_obs"], z["rep"], z["seed"], strict=False)

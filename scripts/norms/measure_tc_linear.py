@@ -1,9 +1,7 @@
 """The zero-filled linear baseline per N and the target's own CP-rank estimate."""
 
-import numpy as np
-
 from implreg.cli import job_io, run
-from implreg.io import write_csv
+from implreg.io import read_npz, write_csv
 from implreg.norms.tc import measure_linear
 
 IO = job_io(
@@ -15,7 +13,7 @@ IO = job_io(
 
 
 def main(io):
-    with np.load(io.input.target) as z:
+    with read_npz(io.input.target) as z:
         rows = measure_linear(z["tensor"], z["perm"], io.params.num_observations, dict(io.params.cp_rank))
     write_csv(io.output.table, rows)
 

@@ -6,7 +6,7 @@ import torch
 from implreg.cli import job_io, run
 from implreg.cp import train_cp_completion
 from implreg.device import resolve_device
-from implreg.io import write_npz
+from implreg.io import read_npz, write_npz
 from implreg.norms.tc import run_grid
 
 IO = job_io(
@@ -29,7 +29,7 @@ IO = job_io(
 def main(io):
     p = io.params
     ckpt = io.checkpoint()
-    with np.load(io.input.target) as z:
+    with read_npz(io.input.target) as z:
         target, perm = z["tensor"], z["perm"]
     grid = run_grid(p.num_observations, int(p.repetitions), int(p.seed), int(p.init_index))
     res = train_cp_completion(

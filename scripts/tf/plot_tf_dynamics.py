@@ -1,10 +1,8 @@
 """tf paper Fig. 2: incremental learning of CP components (norms per init) and the reconstruction error."""
 
-import numpy as np
-
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
-from implreg.io import write_csv
+from implreg.io import read_npz, write_csv
 from implreg.plotting.style import save_figure
 from implreg.tf.dynamics import split_runs
 from implreg.tf.dynamics_claims import dynamics_claims
@@ -28,7 +26,7 @@ IO = job_io(
 
 def main(io):
     p = io.params
-    with np.load(io.input.history) as z:
+    with read_npz(io.input.history) as z:
         runs = split_runs({k: z[k] for k in z.files})
     rows = []
     for r in runs:

@@ -67,8 +67,15 @@ def _from_storable(obj: Any) -> Any:
 class Checkpoint:
     """One job's checkpoint file. ``path=None`` disables it (every method becomes a no-op)."""
 
-    def __init__(self, path: str | os.PathLike | None, fingerprint: str = "", every_s: float = 120.0):
+    def __init__(
+        self,
+        path: str | os.PathLike | None,
+        fingerprint: str = "",
+        every_s: float = 120.0,
+        root: str | os.PathLike | None = None,
+    ):
         self.path = Path(path) if path is not None else None
+        self.root = Path(root) if root is not None else None  # empty folders up to here go with the file
         self.fingerprint = fingerprint
         self.every_s = float(every_s)
         self._last_save = time.monotonic()
@@ -129,9 +136,23 @@ class Checkpoint:
             raise SystemExit(128 + self._signal)
 
     def remove(self) -> None:
-        if self.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+        """Delete the checkpoint and the folders it leaves empty, up to and including `root`."""
+        if self.path is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        if self.root is None:
+            return
+        root = self.root.resolve()
+        folder = self.path.parent.resolve()
+        while folder == root or root in folder.parents:
+            try:
+                folder.rmdir()  # only succeeds when empty (another job's checkpoint keeps it)
+            except OSError:
+                break
+            if folder == root:
+                break
+            folder = folder.parent
 
 
 def disabled() -> Checkpoint:

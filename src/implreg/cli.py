@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -34,16 +35,33 @@ class JobIO:
     def checkpoint(self) -> Checkpoint:
         """This job's checkpoint: ``<dir>/<first output>.ckpt.pt``, fingerprinted by params and inputs.
 
-        Without a ``checkpoint`` parameter (e.g. a standalone run that did not ask for one) it is disabled.
+        Under Snakemake the interval and folder come from the environment (IMPLREG_CHECKPOINT_EVERY_S, set
+        from `checkpoint_every_s` by the workflow), not from ``params:``: they cannot change results, so
+        changing them must not rerun the job. A standalone run may pass a ``checkpoint`` parameter instead;
+        without either (or with an interval of 0) checkpoints are off.
         """
-        spec = getattr(self.params, "checkpoint", None)
-        if not spec:
+        spec = getattr(self.params, "checkpoint", None) or checkpoint_spec_from_env()
+        if not spec or float(spec.get("every_s", 0)) <= 0:
             return Checkpoint(None)
         first_output = Path(next(iter(vars(self.output).values())))
         rel = first_output.relative_to(first_output.anchor) if first_output.is_absolute() else first_output
         job = {k: v for k, v in vars(self.params).items() if k not in OPTIONAL_PARAMS}
         inputs = [p for v in vars(self.input).values() for p in paths(v)]
-        return Checkpoint(Path(spec["dir"]) / f"{rel}.ckpt.pt", fingerprint(job, inputs), float(spec["every_s"]))
+        return Checkpoint(
+            Path(spec["dir"]) / f"{rel}.ckpt.pt", fingerprint(job, inputs), float(spec["every_s"]), root=spec["dir"]
+        )
+
+
+def checkpoint_spec_from_env() -> dict | None:
+    """{"dir", "every_s"} from IMPLREG_CHECKPOINT_DIR / IMPLREG_CHECKPOINT_EVERY_S, or None when unset."""
+    every = os.environ.get("IMPLREG_CHECKPOINT_EVERY_S")
+    if every is None:
+        return None
+    try:
+        every_s = float(every)
+    except ValueError:
+        raise ReproError(f"IMPLREG_CHECKPOINT_EVERY_S = {every!r} is not a number of seconds") from None
+    return {"dir": os.environ.get("IMPLREG_CHECKPOINT_DIR", "results/checkpoints"), "every_s": every_s}
 
 
 def _pairs(items: list[str], what: str) -> SimpleNamespace:
@@ -110,6 +128,16 @@ def log_to(path: str | None):
         yield
 
 
+def _unexpected(exc: Exception, io: JobIO) -> str:
+    """A last line under an unexpected traceback: the job's input files, and what to do if one is damaged."""
+    inputs = [p for v in vars(io.input).values() for p in paths(v)]
+    return (
+        f"ERROR: {type(exc).__name__}: {exc}. This job read {inputs or 'no input files'}; if one of them was "
+        "edited or damaged (a full disk, an interrupted copy), delete it and rerun snakemake to rebuild it. "
+        "Otherwise this is a bug: please report it with this log."
+    )
+
+
 def run(main, io: JobIO) -> None:
     """Run main(io); a ReproError becomes a clean one-paragraph message and exit status 1."""
     import torch
@@ -122,6 +150,7 @@ def run(main, io: JobIO) -> None:
             except Exception as exc:
                 if not isinstance(exc, ReproError):
                     traceback.print_exc()  # into the job log too, not only the console
+                    print(_unexpected(exc, io), file=sys.stderr)
                 raise
     except ReproError as exc:
         msg = f"ERROR: {exc}"

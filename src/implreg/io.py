@@ -45,11 +45,71 @@ def write_json(path, obj) -> None:
 _STALE_HINT = "it is corrupt or was written by another version: delete it and rerun snakemake to rebuild it"
 
 
+def unreadable(path, why: str) -> DataError:
+    """The error for an intermediate file that cannot be used: names the file, what is wrong and the fix."""
+    return DataError(f"{path} {why}; {_STALE_HINT}.")
+
+
+class Record(dict):
+    """A dict read from a file: a missing key raises DataError naming the file and the fix (not KeyError)."""
+
+    def __init__(self, path, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.path = str(path)
+
+    def __missing__(self, key):
+        raise unreadable(self.path, f"has no {key!r} entry (it holds {sorted(map(str, self))})")
+
+    def __reduce__(self):  # pickles/copies as a plain dict
+        return (dict, (dict(self),))
+
+
+class NpzRecord(Record):
+    """The arrays of an .npz file, read eagerly; usable where `np.load` was (``with``, ``.files``)."""
+
+    @property
+    def files(self) -> list[str]:
+        return list(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
 def read_json(path):
+    """Parsed JSON; objects are Records (a missing key names the file). Unreadable files raise DataError."""
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text(), object_hook=lambda d: Record(path, d))
     except json.JSONDecodeError as exc:
-        raise DataError(f"{path} is not valid JSON ({exc}); {_STALE_HINT}.") from None
+        raise unreadable(path, f"is not valid JSON ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise unreadable(path, f"is not text ({exc})") from None
+    except IsADirectoryError:
+        raise unreadable(path, "is a folder, not a JSON file") from None
+
+
+def read_npz(path, keys: tuple[str, ...] = ()) -> NpzRecord:
+    """Every array of an .npz file (read at once), checking `keys` are there; a damaged file raises DataError.
+
+    A truncated or overwritten file (BadZipFile), a damaged member (zlib/CRC errors) or a missing array all
+    name the file and say to delete it and rerun, instead of a bare traceback.
+    """
+    import zipfile
+    import zlib
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            out = NpzRecord(path, {k: z[k] for k in z.files})
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, KeyError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise DataError(f"{path} does not exist; rerun snakemake to build it.") from None
+        raise unreadable(path, f"is not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+    missing = [k for k in keys if k not in out]
+    if missing:
+        raise unreadable(path, f"lacks the array(s) {missing} (it holds {sorted(out)})")
+    return out
 
 
 def write_npz(path, **arrays) -> None:
@@ -94,14 +154,31 @@ def read_csv_rows(path, allow_empty: bool = False) -> list[dict]:
     """
     import csv
 
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise unreadable(path, f"is not a CSV table ({exc})") from None
     if not rows and not allow_empty:
         raise DataError(f"{path} has no data rows; {_STALE_HINT}.")
     for i, row in enumerate(rows, start=2):
         if None in row or None in row.values():
             raise DataError(f"{path}: line {i} does not match the header; {_STALE_HINT}.")
-    return [{k: _parse(v) for k, v in row.items()} for row in rows]
+    parsed = [{k: _parse(v) for k, v in row.items()} for row in rows]
+    # A column is numeric when most of its filled cells are numbers; then every filled cell must be one.
+    for col in parsed[0] if parsed else []:
+        filled = [(i, r[col]) for i, r in enumerate(parsed, start=2) if r[col] != ""]
+        numbers = [v for _, v in filled if _is_number(v)]
+        if 2 * len(numbers) > len(filled):
+            bad = [(i, v) for i, v in filled if not _is_number(v)]
+            if bad:
+                i, v = bad[0]
+                raise unreadable(path, f"has {v!r} in the numeric column {col!r} at line {i}")
+    return [Record(f"{path} (line {i})", row) for i, row in enumerate(parsed, start=2)]
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _parse(v: str):

@@ -13,7 +13,10 @@ from implreg.errors import ConfigError
 
 SCHEMA = load_schema()
 # keys whose valid values interact through cross-key checks (tensor size vs number of observations)
-CROSS_CHECKED = {"order", "dim", "num_observations", "depth", "name"}  # depths and names must be unique
+CROSS_CHECKED = {  # depths and names must be unique; ranks within sizes; reg_batch_size within batch_size
+    *("order", "dim", "num_observations", "depth", "name", "target_rank", "target_ranks", "components"),
+    *("batch_size", "reg_batch_size", "canvas_width", "distances"),
+}
 
 
 def _deref(node):

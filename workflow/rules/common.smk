@@ -14,13 +14,16 @@ os.environ.update(
 # For `--sdm conda`; ignored otherwise (pip is the default route). Relative to workflow/rules/*.smk.
 CONDA_ENV = "../../envs/environment.yml"
 
-from implreg.config import resolve as _resolve_config
+from implreg import smk as _smk
 from implreg.errors import ConfigError
 
 try:
-    CFG = _resolve_config(dict(config))
+    # --configfile / --config values win over the preset's (each such case is printed as a note).
+    CFG = _smk.resolve_workflow_config(config, workflow.config_settings)
 except ConfigError as _err:
     raise WorkflowError(str(_err)) from None
+# Run-only knobs (checkpoint interval) reach the jobs through the environment: changing them reruns nothing.
+_smk.set_run_env(CFG)
 
 PRESET = CFG["preset"]
 
@@ -33,6 +36,16 @@ def fmt_num(x):
 def untestable_of(figure):
     """The claims this preset declared, before any run, that it cannot test: {claim id: why}."""
     return CFG["untestable_claims"].get(figure, {})
+
+
+def data_manifest(dataset):
+    """results/data/{fake|real}/<dataset>/manifest.json: smoke's fake files never sit where real ones go."""
+    return _smk.data_manifest(CFG["tf"]["natural"]["source"], dataset)
+
+
+def data_files(dataset):
+    """The dataset's four IDX files: inputs too, so deleting a damaged one reruns the data step."""
+    return _smk.data_files(CFG["tf"]["natural"]["source"], dataset)
 
 
 def claims_of(figures):
@@ -78,11 +91,3 @@ def job_resources(kind, gpu=False):
 def job_threads(kind):
     """Threads (SLURM: --cpus-per-task) of one job of this kind; torch uses as many."""
     return _JOB_SIZES[kind][PRESET][0]
-
-
-# Resumable torch training jobs: where their checkpoints live and how often they are written.
-CHECKPOINT = (
-    {"dir": "results/checkpoints", "every_s": CFG["checkpoint_every_s"]}
-    if CFG["checkpoint_every_s"] > 0
-    else None
-)

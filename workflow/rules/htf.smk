@@ -21,7 +21,6 @@ rule train_htf_dynamics:
     resources:
         **job_resources("train_htf_dynamics", gpu=True),
     params:
-        checkpoint=CHECKPOINT,
         model=lambda wc: wc.model,
         spec=lambda wc: htf_spec(wc.model),
         train=lambda wc: {

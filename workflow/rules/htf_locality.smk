@@ -52,7 +52,6 @@ rule make_pathfinder:
         n_test=HTF_LOC["pathfinder"]["n_test"],
         seed=HTF_LOC["pathfinder"]["data_seed"],
         geometry=HTF_LOC["pathfinder"]["geometry"],
-        workers=job_threads("make_pathfinder"),
     script:
         "../../scripts/htf/make_pathfinder.py"
 
@@ -77,7 +76,6 @@ rule train_locality:
     resources:
         **job_resources("train_locality", gpu=True),
     params:
-        checkpoint=CHECKPOINT,
         task=lambda wc: wc.task,
         setting=lambda wc: int(wc.setting),
         lam=lambda wc: float(wc.lam),

@@ -36,7 +36,7 @@ def loc_is_same_inputs():
     return (
         {}
         if source == "cifar10"
-        else {"manifest": f"results/data/{source}/manifest.json"}
+        else {"manifest": data_manifest(source), "files": data_files(source)}
     )
 
 

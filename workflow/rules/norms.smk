@@ -81,7 +81,9 @@ rule plot_dmf_entry:
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
-        untestable=lambda wc: untestable_of(f"norms/dmf_unobserved_entry_depth{wc.depth}"),
+        untestable=lambda wc: untestable_of(
+            f"norms/dmf_unobserved_entry_depth{wc.depth}"
+        ),
     script:
         "../../scripts/norms/plot_dmf_entry.py"
 
@@ -153,7 +155,9 @@ rule plot_dmf_perturbed:
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
-        untestable=lambda wc: untestable_of(f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"),
+        untestable=lambda wc: untestable_of(
+            f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"
+        ),
     script:
         "../../scripts/norms/plot_dmf_perturbed.py"
 
@@ -173,10 +177,9 @@ rule train_tc:
     resources:
         **job_resources("train_tc", gpu=True),
     params:
-        checkpoint=CHECKPOINT,
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
-        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         repetitions=TC["repetitions"],
         seed=TC["seed"],
         train=lambda wc: {
@@ -231,7 +234,7 @@ rule measure_tc_linear:
     resources:
         **job_resources("measure_tc"),
     params:
-        num_observations=lambda wc: TC_EXPERIMENTS[wc.exp]["num_observations"],
+        num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         cp_rank=TC["cp_rank"],
     script:
         "../../scripts/norms/measure_tc_linear.py"
@@ -262,13 +265,13 @@ rule plot_tc:
         **job_resources("small"),
     params:
         init_stds=TC["init_stds"],
-        order=lambda wc: TC_EXPERIMENTS[wc.exp]["order"],
-        dim=lambda wc: TC_EXPERIMENTS[wc.exp]["dim"],
-        target_rank=lambda wc: TC_EXPERIMENTS[wc.exp]["target_rank"],
-        rank_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_rank_from"],
-        error_from=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_from"],
-        error_factor=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_error_factor"],
-        init_ordering=lambda wc: TC_EXPERIMENTS[wc.exp]["claim_init_ordering"],
+        order=lambda wc: tc_exp(wc.exp)["order"],
+        dim=lambda wc: tc_exp(wc.exp)["dim"],
+        target_rank=lambda wc: tc_exp(wc.exp)["target_rank"],
+        rank_from=lambda wc: tc_exp(wc.exp)["claim_rank_from"],
+        error_from=lambda wc: tc_exp(wc.exp)["claim_error_from"],
+        error_factor=lambda wc: tc_exp(wc.exp)["claim_error_factor"],
+        init_ordering=lambda wc: tc_exp(wc.exp)["claim_init_ordering"],
         max_steps=lambda wc: tc_max_steps(wc.exp),
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",

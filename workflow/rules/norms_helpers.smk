@@ -26,15 +26,29 @@ DMF_PERTURBED_DEPTHS = [p["depth"] for p in DMF["perturbed_panels"]]
 
 def dmf_runs(setting, depth):
     """Runs of one (setting, depth) job: Fig. 1's panels, or appendix A's."""
+    key = "norms.dmf.panels" if setting == "main" else "norms.dmf.perturbed_panels"
     panels = DMF["panels"] if setting == "main" else DMF["perturbed_panels"]
-    return {p["depth"]: p["runs"] for p in panels}[int(depth)]
+    runs = {p["depth"]: p["runs"] for p in panels}
+    return _smk.configured(runs, depth, "depth", key, f"DMF {setting}, depth {depth}")
 
 
 TC_EXPERIMENTS = {e["name"]: e for e in TC["experiments"]}
 
 
+def tc_exp(name):
+    """The tensor-completion experiment `name`; an unconfigured one names the configured experiments."""
+    return _smk.configured(
+        TC_EXPERIMENTS,
+        name,
+        "experiment",
+        "norms.tc.experiments",
+        f"figures/norms/tc_{name}.pdf",
+    )
+
+
 def tc_max_steps(exp):
     """Step cap of one tensor-completion figure: max_steps, or its lower step_caps entry."""
+    tc_exp(exp)
     return min(TC["max_steps"], TC["step_caps"].get(exp, TC["max_steps"]))
 
 

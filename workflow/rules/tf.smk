@@ -6,7 +6,8 @@ include: "tf_helpers.smk"
 
 rule train_tf_natural:
     input:
-        manifest="results/data/{dataset}/manifest.json",
+        manifest=lambda wc: data_manifest(wc.dataset),
+        files=lambda wc: data_files(wc.dataset),
     output:
         metrics="results/tf/natural/{dataset}/{variant}/metrics.json",
     log:
@@ -19,7 +20,6 @@ rule train_tf_natural:
     resources:
         **job_resources("train_tf_natural", gpu=True),
     params:
-        checkpoint=CHECKPOINT,
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
         data_seed=TF_NAT["seed"],
@@ -91,7 +91,6 @@ rule train_tf_dynamics:
     resources:
         **job_resources("train_tf_dynamics", gpu=True),
     params:
-        checkpoint=CHECKPOINT,
         data={
             "shape": TF_DYN["shape"],
             "rank": TF_DYN["target_rank"],

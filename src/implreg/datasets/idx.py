@@ -30,7 +30,10 @@ IDX_DTYPES: dict[int, np.dtype] = {
 }
 _CODES = {dt.newbyteorder("="): code for code, dt in IDX_DTYPES.items()}
 
-REFETCH_HINT = "Delete it and download it again (or re-copy it from your offline data folder)."
+REFETCH_HINT = (
+    "Delete it and rerun snakemake: a copy under results/data/ is then fetched again by the data step (a file "
+    "in your own data_dir: replace it with a good copy, or delete it to let the step download it)."
+)
 
 
 def corrupt(path: str | os.PathLike, why: str) -> DataError:

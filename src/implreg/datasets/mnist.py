@@ -9,9 +9,11 @@ md5s differ while the contents are identical. Files may also be kept decompresse
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
+import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -142,6 +144,8 @@ def verify(path: str | os.PathLike, entry: FileEntry) -> str:
     bytes (re-compressed copies such as Debian's). A file without ``.gz`` must match the decompressed md5.
     """
     path = Path(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"dataset file {path} is empty (0 bytes): an interrupted copy or download. {REFETCH_HINT}")
     if path.suffix == ".gz":
         gz_md5 = md5_file(path)
         if gz_md5 in entry.gz_md5s:
@@ -181,8 +185,12 @@ def _source_folders(spec: DatasetSpec, data_dir: str | os.PathLike | None) -> li
 
 
 def _copy(src: Path, dest: Path) -> None:
+    """Copy `src` to `dest` (a .gz name); a decompressed source is gzipped on the way (deterministically)."""
     with atomic_path(dest) as tmp:
-        shutil.copyfile(src, tmp)
+        if src.suffix == ".gz":
+            shutil.copyfile(src, tmp)
+        else:
+            tmp.write_bytes(gzip.compress(src.read_bytes(), mtime=0))
 
 
 def download_file(spec: DatasetSpec, entry: FileEntry, dest: Path, timeout: float = 60.0) -> None:
@@ -222,23 +230,32 @@ def fetch_dataset(
     """
     spec = get_spec(name)
     dest = Path(dest_dir)
+    if data_dir is not None and Path(data_dir).expanduser().exists() and not Path(data_dir).expanduser().is_dir():
+        raise DataError(
+            f"data_dir {data_dir} is a file, not a folder. Fix: set `tf.natural.data_dir` to the folder holding "
+            f"the four files {spec.file_names()} (directly or in a '{spec.name}/' subfolder)."
+        )
     sources = _source_folders(spec, data_dir)
     missing = []
     for entry in spec.entries():
         have = _find([dest], entry)
         if have is not None:
-            verify(have, entry)
-            continue
+            try:
+                verify(have, entry)
+                continue
+            except DataError as exc:  # our own copy (not the user's): replace it rather than stop
+                print(f"{exc}\nReplacing the copy in {dest}.", file=sys.stderr)
+                have.unlink()
         src = _find(sources, entry)
         if src is not None:
             verify(src, entry)
-            _copy(src, dest / src.name)
+            _copy(src, dest / entry.gz_name)
         elif download:
             download_file(spec, entry, dest / entry.gz_name, timeout=timeout)
         else:
             missing.append(entry.gz_name)
     if missing:
-        looked = [str(p) for p in sources] or ["(no data_dir set)"]
+        looked = [str(p) + ("" if p.is_dir() else " (does not exist)") for p in sources] or ["(no data_dir set)"]
         raise DataError(
             f"dataset {spec.name}: file(s) {missing} not found. Looked in {looked} and in {dest}. "
             f"Expected the four files {spec.file_names()} (gzipped, or the same names without .gz). "

@@ -46,6 +46,7 @@ from implreg.cp import cp_reconstruct, khatri_rao
 from implreg.engine import train_batched
 from implreg.errors import ConfigError
 from implreg.incremental import component_norms
+from implreg.io import read_npz
 
 Model = Literal["mf", "cp", "ht"]
 MODELS: tuple[str, ...] = ("mf", "cp", "ht")
@@ -479,7 +480,7 @@ def _history_arrays(history: Mapping[str, np.ndarray], keys: Sequence[str]) -> d
 
 def load_history(path: str) -> dict[str, Any]:
     """A history written by the training script (``np.savez``) as a dict of arrays / Python scalars."""
-    with np.load(path) as z:
+    with read_npz(path) as z:
         return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
 
 

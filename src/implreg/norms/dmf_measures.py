@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from implreg.io import read_npz
 from implreg.norms.dmf import CONVERGED, DMFHistory, DMFRun
 from implreg.norms.matrix_metrics import matrix_metrics
 
@@ -33,7 +34,7 @@ def save_history(path, history: DMFHistory) -> None:
 
 
 def load_history(path) -> DMFHistory:
-    with np.load(path) as z:
+    with read_npz(path) as z:
         runs = [
             DMFRun(float(lr), float(i), bool(b), int(s))
             for lr, i, b, s in zip(z["lr"], z["init"], z["balanced"], z["seed"], strict=True)

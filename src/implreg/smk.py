@@ -1,0 +1,159 @@
+"""Helpers the Snakemake rules call (workflow/rules/*.smk), kept here so the rules stay thin and testable.
+
+- the config: resolved with the user's --configfile/--config values over the preset, errors naming the file;
+- wildcard values that are not configured: an error listing what is (not a bare KeyError);
+- dataset paths: fake smoke data and real data never share a folder;
+- run-only knobs (checkpoint interval): passed to jobs through the environment, never through `params:`,
+  so changing them reruns nothing (Snakemake reruns a job whose params change).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from implreg.config import resolve
+from implreg.errors import ConfigError
+
+CHECKPOINT_DIR = "results/checkpoints"
+ENV_CHECKPOINT_EVERY_S = "IMPLREG_CHECKPOINT_EVERY_S"
+ENV_CHECKPOINT_DIR = "IMPLREG_CHECKPOINT_DIR"
+
+# The four IDX files of MNIST and Fashion-MNIST (same names for both; always stored gzipped).
+IDX_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+
+def _label(path) -> str:
+    path = Path(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def config_sources(config_settings) -> list[tuple[str, dict]]:
+    """The user's own config layers in the order Snakemake applies them: each --configfile, then --config."""
+    sources = []
+    for path in getattr(config_settings, "configfiles", None) or []:
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"--configfile {path} cannot be read ({exc}); fix or remove it") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"--configfile {path} must hold a mapping of keys to values, not {type(data).__name__}")
+        sources.append((_label(path), data))
+    overrides = dict(getattr(config_settings, "config", None) or {})
+    if overrides:
+        sources.append(("--config", overrides))
+    return sources
+
+
+def resolve_workflow_config(config: dict, config_settings=None, stream=None) -> dict:
+    """Resolve Snakemake's merged `config`; user files win over the preset, and each such win is printed."""
+    notes: list[str] = []
+    cfg = resolve(dict(config), sources=config_sources(config_settings), notes=notes)
+    for note in notes:
+        print(f"implreg config note: {note}", file=stream or sys.stderr)
+    return cfg
+
+
+def set_run_env(cfg: dict) -> None:
+    """Knobs that cannot change results reach the jobs through the environment (inherited by every job)."""
+    os.environ[ENV_CHECKPOINT_EVERY_S] = repr(float(cfg["checkpoint_every_s"]))
+    os.environ[ENV_CHECKPOINT_DIR] = CHECKPOINT_DIR
+
+
+def configured(mapping: dict, value, what: str, key: str, target: str = ""):
+    """mapping[value]; an unconfigured value stops the DAG with the configured ones and the fix.
+
+    `what` names the wildcard (e.g. "depth"), `key` the config key listing the values, `target` the file
+    pattern asked for (so the message says which file cannot be built).
+    """
+    for candidate in (value, _as_number(value)):
+        if candidate is not None and candidate in mapping:
+            return mapping[candidate]
+    allowed = ", ".join(str(k) for k in mapping)
+    asked = f" ({target})" if target else ""
+    raise ConfigError(
+        f"{what} {value!r}{asked} is not configured: {key} has {what}s [{allowed}]. Ask for one of those, "
+        f"or add {value!r} to {key} in config.yaml or a --configfile."
+    )
+
+
+def _as_number(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+
+
+def data_dir(source: str, dataset: str) -> str:
+    """Folder of one dataset's IDX files: fake smoke data and real data never share a path."""
+    kind = "fake" if source == "fake" else "real"
+    return f"results/data/{kind}/{dataset}"
+
+
+def data_manifest(source: str, dataset: str) -> str:
+    return f"{data_dir(source, dataset)}/manifest.json"
+
+
+def check_figure_targets(targets, figures) -> None:
+    """Stop before the DAG is built when a requested figure is not one this configuration draws.
+
+    A figure for an unconfigured value (``dmf_unobserved_entry_depth5.pdf`` with depths 2-4, ``tc_rank9_order3``)
+    would otherwise fail deep inside an input function; this names the configured figures of the same kind.
+    Only paths under figures/ of a kind this pipeline draws are checked (others: Snakemake's MissingRuleException).
+    """
+    known = set()
+    for fig in figures:
+        stem = fig[: -len(".pdf")]
+        known |= {fig, f"{stem}.png", f"{stem}.claims.json"}
+    for target in targets or ():
+        target = str(target)
+        if not target.startswith("figures/") or target in known:
+            continue
+        if not target.endswith((".pdf", ".png", ".claims.json")):
+            continue
+        folder, name = target.rsplit("/", 1)
+        prefix = _kind_prefix(name)
+        same_kind = [f for f in figures if f.startswith(f"{folder}/{prefix}")] if prefix else []
+        if not same_kind:
+            continue  # not a figure kind of this pipeline at all: Snakemake says "No rule to produce"
+        raise ConfigError(
+            f"{target} is not a figure of this configuration. Configured figures of this kind: {same_kind}. "
+            "Ask for one of those, or add the missing value to its list in config.yaml or a --configfile "
+            "(see the README's Figures table)."
+        )
+
+
+def requested_targets(workflow) -> list[str]:
+    """The targets on the command line: Snakemake 9 sets its DAG settings only after parsing the Snakefile,
+    so the command line is read (paths under figures/ only are used, by check_figure_targets)."""
+    settings = getattr(workflow, "dag_settings", None)
+    if settings is not None and getattr(settings, "targets", None):
+        return [str(t) for t in settings.targets]
+    return [a for a in sys.argv[1:] if a.startswith("figures/")]
+
+
+def _kind_prefix(name: str) -> str:
+    """`dmf_unobserved_entry_depth5.pdf` -> `dmf_unobserved_entry_depth`; `tc_rank9_order3.pdf` -> `tc_rank`."""
+    stem = name.split(".", maxsplit=1)[0]
+    for i, ch in enumerate(stem):
+        if ch.isdigit():
+            return stem[:i]
+    return stem
+
+
+def data_files(source: str, dataset: str) -> list[str]:
+    return [f"{data_dir(source, dataset)}/{name}" for name in IDX_FILES]
