@@ -2,6 +2,7 @@
 #   snakemake --cores 2                         every figure (preset from config.yaml)
 #   snakemake --cores 2 --config preset=smoke   the CI-sized version
 #   snakemake --cores 2 figures/norms/dmf_unobserved_entry_depth3.pdf
+#   snakemake --cores 2 report/index.html       every figure plus the reproduction report
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -13,6 +14,10 @@ min_version("9.0")
 configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
+# The landing page of `snakemake --report report.html`.
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/norms.smk"
@@ -20,6 +25,7 @@ include: "workflow/rules/tf.smk"
 include: "workflow/rules/htf.smk"
 include: "workflow/rules/htf_locality.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -27,3 +33,6 @@ rule all:
     input:
         ALL_FIGURES,
         "results/claims_summary.json",
+        "report/index.html",
+        # Last: prints the claims summary; fails the run if a claim failed (claims_must_pass).
+        "results/claims_verdict.txt",
