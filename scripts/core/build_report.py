@@ -15,7 +15,6 @@ IO = job_io(
         "benchmarks": "figure id -> benchmark TSVs of its jobs",
         "seeds": "figure id -> seeds",
         "config": "the resolved config (hashed)",
-        "repo": "the workflow's directory (for the git commit)",
     },
 )
 
@@ -28,7 +27,7 @@ def main(io):
         deviations_files=paths(io.input.deviations),
         benchmarks={k: list(v) for k, v in dict(p.benchmarks).items()},
         seeds=dict(p.seeds),
-        provenance=provenance(p.repo, dict(p.config)),
+        provenance=provenance(dict(p.config)),
     )
     t = data["total"]
     print(f"report: {io.output.html} ({t['passed']} passed, {t['failed']} failed, {t['untested']} untested)")

@@ -7,14 +7,17 @@ from implreg.report.claims import check_verdict, load_claims, terminal_summary
 
 IO = job_io(
     __doc__,
-    inputs={"claims": "claims JSON files (comma-separated)", "report": "report/index.html"},
+    inputs={"report": "report/index.html"},
     outputs={"verdict": "the summary as text"},
-    params={"must_pass": "config claims_must_pass: fail the run when a claim failed"},
+    params={
+        "claims": "claims JSON files (a JSON list from the shell)",
+        "must_pass": "config claims_must_pass: fail the run when a claim failed",
+    },
 )
 
 
 def main(io):
-    docs = [load_claims(p) for p in paths(io.input.claims)]
+    docs = [load_claims(p) for p in paths(io.params.claims)]
     text = terminal_summary(docs, report_path=io.input.report)
     # stdout reaches the terminal (run() sends stderr to the job's log).
     print(text, file=sys.stdout, flush=True)

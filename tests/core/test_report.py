@@ -238,8 +238,8 @@ def test_a_failed_claim_fails_the_run_after_figures_and_report(smoke_dir, tmp_pa
     assert (work / "figures/norms/dmf_unobserved_entry_depth3.png").is_file()
     assert "DELIBERATELY WRONG claim" in (work / "report/index.html").read_text()
     assert not (work / "results/claims_verdict.txt").exists()
-    # claims_must_pass=false: the same run finishes, with a warning.
-    proc = _snakemake(work, *args[:-2], "claims_must_pass=false", *args[-2:], check=False)
+    # claims_must_pass=False: the same run finishes, with a warning.
+    proc = _snakemake(work, *args[:-2], "claims_must_pass=False", *args[-2:], check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert "WARNING: 1 claim(s) failed" in out

@@ -98,6 +98,6 @@ def check_verdict(docs: list[dict], must_pass: bool) -> int:
         raise ClaimsFailed(
             f"{failed} claim(s) failed (listed above; every figure and the report were still built). "
             "Look at the figure and its claims file; to finish the run without failing on claims, "
-            "set claims_must_pass: false (e.g. --config claims_must_pass=false)."
+            "set claims_must_pass: false (e.g. --config claims_must_pass=False)."
         )
     return failed

@@ -64,9 +64,10 @@ def cpu_model() -> str:
     return (model or platform.processor() or "unknown CPU") + (f", {vec}" if vec else "") + f", {cores} cores"
 
 
-def provenance(repo: str | Path, cfg: dict) -> dict:
+def provenance(cfg: dict, repo: str | Path | None = None) -> dict:
+    """Provenance of a run; `repo` defaults to the checkout this library is imported from (the workflow's)."""
     return {
-        "commit": git_commit(repo),
+        "commit": git_commit(repo or Path(__file__).resolve().parents[3]),
         "config_hash": config_hash(cfg),
         "preset": cfg.get("preset", "?"),
         "python": platform.python_version(),
