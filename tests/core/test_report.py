@@ -1,0 +1,245 @@
+"""The reproduction report (implreg.report, workflow/rules/report.smk): content, verdict, Snakemake report."""
+
+import json
+import re
+import shutil
+import struct
+import zlib
+
+import pytest
+import yaml
+from dagutil import snakemake as _snakemake
+
+from implreg.errors import ConfigError
+from implreg.report.benchmarks import figure_cost, fmt_duration, read_benchmark
+from implreg.report.claims import ClaimsFailed, check_verdict, terminal_summary, untested_reason
+from implreg.report.deviations import load_deviations
+from implreg.report.html import build_report, claims_table_html, collect
+from implreg.report.provenance import config_hash, cpu_model
+
+
+def _png(path, w=4, h=3):
+    """A tiny valid PNG."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * w for _ in range(h))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    path.write_bytes(png)
+
+
+def _claims(tmp_path, paper, slug, claims, preset="smoke"):
+    d = tmp_path / "figures" / paper
+    d.mkdir(parents=True, exist_ok=True)
+    _png(d / f"{slug}.png")
+    path = d / f"{slug}.claims.json"
+    path.write_text(json.dumps({"figure": f"{paper}/{slug}", "preset": preset, "claims": claims}))
+    return path
+
+
+NEW = {  # the claims issue's format
+    "id": "rank_one",
+    "statement": "the estimated rank is 1",
+    "paper": 1,
+    "measured": 1,
+    "expected": "== 1",
+    "tolerance_reason": "exact: an integer",
+    "passed": True,
+}
+OLD_FAILED = {
+    "id": "error_small",
+    "statement": "the error falls below 1e-3",
+    "measured": 0.5,
+    "expected": "< 1e-3",
+    "passed": False,
+}
+UNTESTED = {
+    "id": "seeds_agree",
+    "statement": "seeds agree",
+    "measured": "not tested: one seed only",
+    "expected": "spread < 1%",
+    "passed": None,
+}
+
+
+@pytest.fixture
+def two_figures(tmp_path):
+    a = _claims(tmp_path, "norms", "tc_rank1_order3", [NEW, UNTESTED])
+    b = _claims(tmp_path, "tf", "cp_dynamics", [OLD_FAILED])
+    bench = tmp_path / "benchmarks/out/train_tc/rank1_order3_init0.01.tsv"
+    bench.parent.mkdir(parents=True)
+    bench.write_text(
+        "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+        "75.5\t0:01:15\t238.70\t589.37\t160.13\t195.94\t0.00\t0.00\t34.03\t70.1\n"
+    )
+    return tmp_path, [a, b], {"norms/tc_rank1_order3": [str(bench), str(tmp_path / "absent.tsv")]}
+
+
+def test_report_shows_claims_old_and_new_format_and_verdicts(repo, two_figures):
+    root, files, bench = two_figures
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    out = root / "report/index.html"
+    data = build_report(
+        out,
+        claims_files=files,
+        deviations_files=devs,
+        benchmarks=bench,
+        seeds={"tf/cp_dynamics": {"data seed": 0}},
+        provenance={"commit": "abc", "packages": {}},
+    )
+    html = out.read_text()
+    assert data["total"] == {"passed": 1, "failed": 1, "untested": 1}
+    # New fields shown; absent ones as a dash; untested with its reason; the failure named in "what did not".
+    assert "exact: an integer" in html and "—" in html
+    assert "untested at this preset: one seed only" in html
+    assert re.search(r"What did not.*the error falls below 1e-3", html, re.S)
+    assert html.count("data:image/png;base64,") == 4  # gallery + figure, two figures: self-contained
+    assert 'data-figure="norms/tc_rank1_order3"' in html and 'class="claims" data-figure="tf/cp_dynamics"' in html
+    assert "Fig. 2, order 3" in html  # the label from docs/deviations/norms.yaml
+    assert "1 min 16 s" in html and "239 MB" in html and "absent.tsv" in html  # cost, and the missing file named
+    assert "data seed = 0" in html and "abc" in html
+    assert "1 claim(s) FAILED" in html
+
+
+def test_claims_table_page(two_figures):
+    _, files, _ = two_figures
+    html = claims_table_html(files[1])
+    assert "FAILED" in html and "the error falls below 1e-3" in html and "<table" in html
+
+
+def test_terminal_summary_and_verdict(two_figures):
+    _, files, _ = two_figures
+    docs = [json.loads(f.read_text()) for f in files]
+    text = terminal_summary(docs, report_path="report/index.html")
+    assert "FAIL tf/cp_dynamics" in text and "FAILED tf/cp_dynamics: the error falls below 1e-3" in text
+    assert "measured 0.5; expected < 1e-3" in text and "report: report/index.html" in text
+    assert "total: 1 passed, 1 failed, 1 untested" in text
+    assert len(text.splitlines()) < 40
+    with pytest.raises(ClaimsFailed, match="claims_must_pass"):
+        check_verdict(docs, must_pass=True)
+    assert check_verdict(docs, must_pass=False) == 1
+    assert check_verdict(docs[:1], must_pass=True) == 0
+
+
+def test_untested_reason():
+    assert untested_reason(UNTESTED) == "one seed only"
+    assert untested_reason({**UNTESTED, "untested_reason": "preset smoke: 1 seed"}) == "preset smoke: 1 seed"
+
+
+def test_benchmarks(tmp_path):
+    assert read_benchmark(tmp_path / "none.tsv") is None
+    assert figure_cost([])["total_s"] is None
+    assert fmt_duration(None) == "—" and fmt_duration(3.21) == "3.2 s" and fmt_duration(3725) == "1 h 02 min"
+
+
+def test_provenance_helpers():
+    assert config_hash({"a": 1, "b": [2]}) == config_hash({"b": [2], "a": 1})
+    assert "cores" in cpu_model()
+
+
+def test_deviations_files_cover_every_figure(repo):
+    from implreg.config import resolve
+
+    cfg = resolve(yaml.safe_load((repo / "config.yaml").read_text()))
+    slugs = {f"dmf_unobserved_entry_depth{p['depth']}" for p in cfg["norms"]["dmf"]["panels"]}
+    slugs |= {f"dmf_perturbed_unobserved_entry_depth{p['depth']}" for p in cfg["norms"]["dmf"]["perturbed_panels"]}
+    slugs |= {"dmf_norms_rank"} | {f"tc_{e['name']}" for e in cfg["norms"]["tc"]["experiments"]}
+    want = {
+        "norms": slugs,
+        "tf": {"cp_dynamics", "tensor_rank_natural_data"},
+        "htf": {
+            "incremental_learning_mf_cp_ht",
+            "ht_local_components_matricizations",
+            "locality_is_same_class",
+            "locality_pathfinder",
+        },
+    }
+    for paper, expected in want.items():
+        doc = load_deviations(repo / "docs/deviations" / f"{paper}.yaml")
+        assert doc["paper"] == paper and set(doc["figures"]) == expected
+        assert (repo / doc["notes"]).is_file()
+
+
+def test_bad_deviations_file_names_the_problem(tmp_path):
+    p = tmp_path / "x.yaml"
+    p.write_text(
+        yaml.safe_dump(
+            {
+                "paper": "x",
+                "title": "t",
+                "authors": "a",
+                "venue": "v",
+                "arxiv": "1",
+                "code": "c",
+                "scope": "s",
+                "figures": {"f": "F"},
+                "deviations": [{"figures": ["g"], "what": "w", "why": "y", "effect": "e"}],
+            }
+        )
+    )
+    with pytest.raises(ConfigError, match=r"deviations\[0\]\.figures"):
+        load_deviations(p)
+
+
+def test_collect_without_deviations(two_figures):
+    _, files, _ = two_figures
+    data = collect(claims_files=files, deviations_files=[])
+    assert [f["id"] for f in data["figures"]] == ["norms/tc_rank1_order3", "tf/cp_dynamics"]
+
+
+# --- through the snakemake CLI, on the smoke DAG
+
+
+@pytest.mark.dag
+def test_smoke_run_builds_the_report_and_the_verdict(smoke_dir):
+    html = (smoke_dir / "report/index.html").read_text()
+    figures = sorted(p.name.removesuffix(".claims.json") for p in (smoke_dir / "figures").rglob("*.claims.json"))
+    assert len(figures) >= 17
+    for name in figures:
+        assert f'/{name}"' in html, name
+    assert "(missing:" not in html  # every job behind a figure left its benchmark file where report.smk looks
+    verdict = (smoke_dir / "results/claims_verdict.txt").read_text()
+    assert "total:" in verdict and "report: report/index.html" in verdict
+
+
+@pytest.mark.dag
+def test_snakemake_report_has_claims_and_description_without_warnings(smoke_dir, tmp_path):
+    out = tmp_path / "report.html"
+    proc = _snakemake(smoke_dir, "--report", str(out), "--config", "preset=smoke", "--rerun-triggers", "mtime")
+    text = proc.stdout + proc.stderr
+    assert "WARNING/" not in text and "System Message" not in text, text[-3000:]
+    html = out.read_text(errors="replace")
+    assert "System Message" not in html and "Inline emphasis" not in html
+    assert "Reproduction of three papers" in html  # the workflow description (report: directive)
+    for claims in (smoke_dir / "figures").rglob("*.claims.json"):
+        assert claims.name.replace(".claims.json", ".html") in html, claims.name
+    assert "index.html" in html
+
+
+@pytest.mark.dag
+def test_a_failed_claim_fails_the_run_after_figures_and_report(smoke_dir, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(smoke_dir, work, symlinks=True, ignore=shutil.ignore_patterns("report.html"))
+    target = work / "figures/norms/dmf_unobserved_entry_depth3.claims.json"
+    doc = json.loads(target.read_text())
+    doc["claims"][0] |= {"passed": False, "measured": 12345, "statement": "DELIBERATELY WRONG claim"}
+    target.write_text(json.dumps(doc))
+    args = ("--cores", "1", "--config", "preset=smoke", "--rerun-triggers", "mtime")
+    proc = _snakemake(work, *args, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert "FAILED norms/dmf_unobserved_entry_depth3: DELIBERATELY WRONG claim" in out
+    assert "measured 12345" in out and "report: report/index.html" in out
+    assert "claims_must_pass" in out
+    assert "Shell command: None" not in out
+    # Everything was still built, and the report shows the failure.
+    assert (work / "figures/norms/dmf_unobserved_entry_depth3.png").is_file()
+    assert "DELIBERATELY WRONG claim" in (work / "report/index.html").read_text()
+    assert not (work / "results/claims_verdict.txt").exists()
+    # claims_must_pass=False: the same run finishes, with a warning.
+    proc = _snakemake(work, *args[:-2], "claims_must_pass=False", *args[-2:], check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "WARNING: 1 claim(s) failed" in out

@@ -1,0 +1,85 @@
+# The reproduction report (report/index.html), the claims tables of the Snakemake report, and the verdict:
+# a failed claim fails the run (config claims_must_pass) after every figure and the report are built.
+
+
+include: "report_common.smk"
+
+
+rule claims_table:
+    input:
+        claims="figures/{paper}/{slug}.claims.json",
+    output:
+        html=report(
+            "report/claims/{paper}/{slug}.html",
+            caption="../report/claims.rst",
+            category="{paper}",
+            subcategory=report_subcategory,
+        ),
+    log:
+        "logs/claims_table/{paper}_{slug}.log",
+    wildcard_constraints:
+        paper="norms|tf|htf",
+        slug=r"[a-z0-9_]+",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    script:
+        "../../scripts/core/claims_table.py"
+
+
+rule build_report:
+    input:
+        claims=claims_of(ALL_FIGURES),
+        pngs=png_of(ALL_FIGURES),
+        deviations=REPORT_DEVIATIONS,
+        templates=REPORT_TEMPLATES,
+        # The Snakemake report's claims items, built alongside.
+        tables=expand(
+            "report/claims/{fig}.html",
+            fig=[f[len("figures/") : -len(".pdf")] for f in ALL_FIGURES],
+        ),
+    output:
+        html=report(
+            "report/index.html",
+            caption="../report/reproduction_report.rst",
+            category="reproduction report",
+        ),
+    log:
+        "logs/build_report/report.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        benchmarks=report_benchmarks(),
+        seeds=report_seeds(),
+        config=CFG,
+    script:
+        "../../scripts/core/build_report.py"
+
+
+rule check_claims:
+    input:
+        # Short on purpose: this job's inputs are printed when it fails. The report depends on every claims file.
+        summary="results/claims_summary.json",
+        report="report/index.html",
+    output:
+        verdict="results/claims_verdict.txt",
+    log:
+        "logs/check_claims/verdict.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        mem_mb=job_mem_mb("small"),
+        runtime=job_runtime("small"),
+    params:
+        claims=claims_of(ALL_FIGURES),
+        must_pass=CFG.get("claims_must_pass", True),
+    script:
+        "../../scripts/core/check_claims.py"

@@ -1,0 +1,109 @@
+# Helpers of report.smk: which benchmark files and seeds stand behind each figure, where its claims table sits.
+
+
+REPORT_PAPERS = ["norms", "tf", "htf"]
+REPORT_DEVIATIONS = [f"docs/deviations/{p}.yaml" for p in REPORT_PAPERS]
+REPORT_TEMPLATES = [
+    str(Path(workflow.basedir) / "src/implreg/report/templates" / t)
+    for t in ("report.html.j2", "_macros.html.j2")
+]
+
+
+def _bench(rule, name):
+    return f"benchmarks/out/{rule}/{name}.tsv"
+
+
+def report_benchmarks():
+    """Figure id -> the benchmark files of the jobs that trained and measured it (read if present)."""
+    out = {}
+    for d in DMF_DEPTHS:
+        out[f"norms/dmf_unobserved_entry_depth{d}"] = [
+            _bench("train_dmf", f"main_depth{d}")
+        ]
+    out["norms/dmf_norms_rank"] = [
+        _bench("train_dmf", f"main_depth{d}") for d in DMF_DEPTHS
+    ]
+    for d in DMF_PERTURBED_DEPTHS:
+        out[f"norms/dmf_perturbed_unobserved_entry_depth{d}"] = [
+            _bench("train_dmf", f"perturbed_eps{fmt_num(e)}_depth{d}")
+            for e in DMF["perturbed_epsilons"]
+        ]
+    for exp in TC_EXPERIMENTS:
+        inits = [fmt_num(i) for i in TC["init_stds"]]
+        out[f"norms/tc_{exp}"] = (
+            [_bench("train_tc", f"{exp}_init{i}") for i in inits]
+            + [_bench("measure_tc", f"{exp}_init{i}") for i in inits]
+            + [_bench("measure_tc_linear", exp)]
+        )
+    out["tf/cp_dynamics"] = [_bench("train_tf_dynamics", "train")]
+    out["tf/tensor_rank_natural_data"] = [
+        _bench("train_tf_natural", f"{ds}_{var}")
+        for ds in TF_NAT["datasets"]
+        for var in TF_NAT["variants"]
+    ]
+    out["htf/incremental_learning_mf_cp_ht"] = [
+        _bench("train_htf_dynamics", m) for m in HTF_MODELS
+    ]
+    out["htf/ht_local_components_matricizations"] = [_bench("train_htf_dynamics", "ht")]
+    for task, slug in LOC_FIGURE.items():
+        data = (
+            [_bench("make_pathfinder", f"L{s}") for s in LOC_SETTINGS[task]]
+            if task == "pathfinder"
+            else []
+        )
+        out[f"htf/{slug}"] = data + [
+            _bench("train_locality", f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}")
+            for s in LOC_SETTINGS[task]
+            for lam in LOC_TASKS[task]["lams"]
+            for seed in LOC_SEEDS[task]
+        ]
+    return out
+
+
+def report_seeds():
+    """Figure id -> the seeds behind it, as the report prints them."""
+    out = {}
+    dmf_seeds = sorted(
+        {r["seed"] for p in DMF["panels"] + DMF["perturbed_panels"] for r in p["runs"]}
+    )
+    for fig in NORMS_FIGURES:
+        fid = fig[len("figures/") : -len(".pdf")]
+        out[fid] = {"init seeds": dmf_seeds}
+    for exp, e in TC_EXPERIMENTS.items():
+        out[f"norms/tc_{exp}"] = {
+            "target seed": e["target_seed"],
+            "run seed": TC["seed"],
+        }
+    out["tf/cp_dynamics"] = {
+        "data seed": TF_DYN["data_seed"],
+        "init seeds": TF_DYN["init_seeds"],
+    }
+    out["tf/tensor_rank_natural_data"] = {"seed": TF_NAT["seed"]}
+    for slug in ("incremental_learning_mf_cp_ht", "ht_local_components_matricizations"):
+        out[f"htf/{slug}"] = {
+            "data seed": HTF_DYN["data_seed"],
+            "init seed": HTF_DYN["init_seed"],
+        }
+    for task, slug in LOC_FIGURE.items():
+        out[f"htf/{slug}"] = {
+            "data seed": LOC_TASKS[task]["data_seed"],
+            "run seeds": LOC_SEEDS[task],
+        }
+    return out
+
+
+def report_subcategory(wildcards):
+    """The claims table sits beside its figure in the Snakemake report."""
+    s = wildcards.slug
+    if s.startswith("dmf_perturbed"):
+        return "appendix A"
+    if s.startswith("dmf_"):
+        return "Fig. 1"
+    if s.startswith("tc_"):
+        return "Fig. 2 / appendix B"
+    return {
+        "cp_dynamics": "Fig. 2",
+        "tensor_rank_natural_data": "Fig. 3",
+        "incremental_learning_mf_cp_ht": "Fig. 1 (dynamics)",
+        "ht_local_components_matricizations": "Appendix (HT dynamics)",
+    }.get(s, "locality")
