@@ -1,5 +1,6 @@
 """Fig. 1 panel: |unobserved entry| vs loss for one depth, with its claims file."""
 
+from implreg import paper_values
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
 from implreg.io import read_csv_rows, read_json
@@ -14,6 +15,7 @@ IO = job_io(
     params={
         "depth": "depth",
         "stop_loss": "loss threshold",
+        "observations": "(b12, b21, b22) of the problem",
         "preset": "preset name",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -24,8 +26,11 @@ IO = job_io(
 def main(io):
     rows, summaries = read_csv_rows(io.input.table), read_json(io.input.summary)
     p = io.params
-    claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss))
-    save_figure(plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
+    obs = [float(v) for v in p.observations]
+    claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure)
+    markers = paper_values.for_figure(p.figure).get("markers")
+    fig = plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss), markers)
+    save_figure(fig, io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 
 

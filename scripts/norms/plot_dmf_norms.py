@@ -15,6 +15,7 @@ IO = job_io(
         "depths": "depths (order of inputs)",
         "stop_loss": "loss threshold",
         "schatten_p": "quasi-norm p",
+        "observations": "(b12, b21, b22) of the problem",
         "preset": "preset name",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -28,7 +29,7 @@ def main(io):
     summ = paths(io.input.summaries)
     rows = {int(d): read_csv_rows(t) for d, t in zip(p.depths, tables, strict=True)}
     summaries = {int(d): read_json(s) for d, s in zip(p.depths, summ, strict=True)}
-    claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p))
+    claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p), [float(v) for v in p.observations])
     fig = plot_norms_figure(rows, summaries, float(p.stop_loss), float(p.schatten_p))
     save_figure(fig, io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)

@@ -3,7 +3,7 @@
 from implreg.claims import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json
-from implreg.norms.dmf_claims import entry_claims
+from implreg.norms.dmf_claims import entry_claims, eps_id
 from implreg.norms.figures import plot_perturbed_figure
 from implreg.plotting.style import save_figure
 
@@ -14,6 +14,7 @@ IO = job_io(
     params={
         "depth": "depth",
         "epsilons": "list of b22 values (order of inputs)",
+        "observations": "(b12, b21) of the perturbed problems",
         "stop_loss": "loss threshold",
         "preset": "preset name",
         "figure": "figure id",
@@ -29,8 +30,10 @@ def main(io):
     for eps, t, s in zip(p.epsilons, tables, summaries, strict=True):
         rows, summ = read_csv_rows(t), read_json(s)
         panels.append((float(eps), rows, summ))
-        for c in entry_claims(rows, summ, int(p.depth), float(p.stop_loss), eps=float(eps), check_agreement=False):
-            c.id = f"eps{eps:g}_{c.id}"
+        obs = (float(p.observations[0]), float(p.observations[1]), float(eps))
+        cs = entry_claims(rows, summ, int(p.depth), float(p.stop_loss), obs, figure=p.figure, check_agreement=False)
+        for c in cs:
+            c.id = f"{eps_id(eps)}_{c.id}"
             c.statement = f"epsilon = {eps:g}: {c.statement}"
             claims.append(c)
     save_figure(plot_perturbed_figure(panels, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)

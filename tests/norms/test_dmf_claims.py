@@ -32,6 +32,7 @@ def test_entry_claims_fail_when_w11_stays_small(depth3):
     claims = _by_id(entry_claims(rows, wrong, 3, STOP))
     assert claims["runs_follow_theory"].passed is False
     assert claims["all_runs_grow"].passed is False
+    assert all(c.paper is not None and c.tolerance_reason for c in claims.values())
 
 
 def test_agreement_claim_fails_when_curves_differ(depth3):
@@ -47,12 +48,13 @@ def test_nonconverged_run_fails_claim(depth3):
     assert _by_id(entry_claims(rows, wrong, 3, STOP))["runs_reach_stop_loss"].passed is False
 
 
-def test_depth2_plateau_untestable_at_smoke_threshold(depth3):
+def test_depth2_claims_are_computed_not_null(depth3):
+    """No threshold makes a claim null: the depth-2 claims are computed (the smoke preset declares them)."""
     rows, summaries = depth3
-    c = _by_id(entry_claims(rows, summaries, 2, STOP))["depth2_plateau"]
-    assert c.passed is None and "not tested" in c.measured
-    # at a small threshold, 1/sqrt(2l)-sized entries contradict the depth-2 plateau claim
-    assert _by_id(entry_claims(rows, summaries, 2, 1e-4))["depth2_plateau"].passed is False
+    claims = _by_id(entry_claims(rows, summaries, 2, STOP))
+    assert claims["depth2_plateau"].passed is not None and claims["depth2_det_flips"].passed is not None
+    # depth-3 runs on the theory curve contradict the depth-2 plateau and det flip
+    assert claims["depth2_det_flips"].passed is False
 
 
 def test_norms_claims_pass_and_fail(depth3):

@@ -79,6 +79,7 @@ rule plot_dmf_entry:
     params:
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
+        observations=DMF["main_observations"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
         untestable=lambda wc: untestable_of(
@@ -116,6 +117,7 @@ rule plot_dmf_norms:
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
         schatten_p=DMF["schatten_p"],
+        observations=DMF["main_observations"],
         preset=PRESET,
         figure="norms/dmf_norms_rank",
         untestable=untestable_of("norms/dmf_norms_rank"),
@@ -152,6 +154,7 @@ rule plot_dmf_perturbed:
     params:
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
+        observations=DMF["perturbed_observations"],
         stop_loss=DMF["stop_loss"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",

@@ -2,28 +2,91 @@
 
 The theorem: on the 2x2 problem with det(W) of the "wrong" sign, gradient flow sends |w11| (and
 every norm) to infinity like 1/sqrt(2*loss) while the rank surrogates fall to those of rank 1.
+
+Tolerances come from three places only (each claim says which):
+- the paper's plot (src/implreg/norms/paper_values.yaml: value +- reading error);
+- the spec author's seed spreads of the same configurations (same file, "spec sims");
+- arithmetic. With observations (b12, b21, b22) and loss l = 1/2 sum of squared errors, each observed
+  entry is within sqrt(2l) of its target, so w12*w21 is within c*sqrt(2l) + l of b12*b21, where
+  c = sqrt(b12^2 + b21^2). While det(W) keeps the sign it started with (gradient flow), |w11| * |w22| >=
+  1 - c*sqrt(2l) - l and |w22| <= b22 + sqrt(2l), so the ratio |w11| * (b22 + sqrt(2l)) is at least
+  1 - c*sqrt(2l) - l: a lower bound from the run's own loss, with no tolerance to choose.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from implreg.claims import Claim, untestable
+from implreg import paper_values
+from implreg.claims import Claim
 from implreg.norms.dmf_measures import NORM_KEYS
 
+MATH = "arithmetic (no tolerance chosen): "
 
-def _ratio_to_theory(w11: float, loss: float, eps: float = 0.0) -> float:
+
+def fit_slack(loss: float, observations) -> float:
+    """Max |w12*w21 - b12*b21| given the loss: c*sqrt(2l) + l with c = sqrt(b12^2 + b21^2)."""
+    b12, b21 = observations[0], observations[1]
+    return math.hypot(b12, b21) * math.sqrt(2.0 * loss) + loss
+
+
+def ratio_to_theory(w11: float, loss: float, eps: float = 0.0) -> float:
     """|w11| relative to the gradient-flow trajectory 1/(eps + sqrt(2*loss))."""
-    return abs(w11) * (eps + np.sqrt(2.0 * loss))
+    return abs(w11) * (eps + math.sqrt(2.0 * loss))
+
+
+def theory_band(loss: float, observations) -> tuple[float, float]:
+    """[1 - slack, 1 + slack]: the lower end is a bound while det keeps its sign; the upper end is the
+    same first-order error of the fitted entries, taken in the other direction."""
+    s = fit_slack(loss, observations)
+    return 1.0 - s, 1.0 + s
+
+
+def _by_run(rows: list[dict]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        out.setdefault(int(r["run"]), []).append(r)
+    for sel in out.values():
+        sel.sort(key=lambda r: r["step"])
+    return out
 
 
 def _curve(rows: list[dict], run: int, key: str) -> tuple[np.ndarray, np.ndarray]:
-    sel = [r for r in rows if r["run"] == run]
+    sel = _by_run(rows).get(run, [])
     return np.array([r["loss"] for r in sel]), np.array([abs(r[key]) for r in sel])
 
 
+def w11_at_loss(rows: list[dict], run: int, level: float) -> float:
+    """|w11| where the run's loss first falls below `level` (log-loss interpolation); NaN if it never does."""
+    loss, w11 = _curve(rows, run, "w11")
+    below = np.flatnonzero(loss < level)
+    if not below.size:
+        return float("nan")
+    i = int(below[0])
+    if i == 0 or loss[i - 1] <= loss[i]:
+        return float(w11[i])
+    t = (math.log(loss[i - 1]) - math.log(level)) / (math.log(loss[i - 1]) - math.log(loss[i]))
+    return float(w11[i - 1] + t * (w11[i] - w11[i - 1]))
+
+
+def initial_det(rows: list[dict], run: int) -> float:
+    sel = _by_run(rows).get(run, [])
+    return float(sel[0]["det"]) if sel else float("nan")
+
+
+def theory_runs(summaries: list[dict]) -> list[dict]:
+    """The runs the paper puts on the theory curve: every balanced run and the non-balanced run(s) of the
+    panel's smallest lr ("small-lr/small-init runs and all balanced runs", spec s.2 Fig. 1)."""
+    if not summaries:
+        return []
+    lr_min = min(s["lr"] for s in summaries)
+    return [s for s in summaries if s["balanced"] or s["lr"] == lr_min]
+
+
 def agreement_of_smallest_settings(rows: list[dict], summaries: list[dict]) -> dict | None:
-    """Max relative gap in |w11| (as a function of loss) between the balanced runs of the two
+    """Max absolute gap in |w11| (as a function of loss) between the balanced runs of the two
     smallest (lr, init) settings: the paper's "shrink lr and init until nothing changes"."""
     bal = sorted((s for s in summaries if s["balanced"]), key=lambda s: (s["lr"], s["init"]))
     if len(bal) < 2:
@@ -31,148 +94,320 @@ def agreement_of_smallest_settings(rows: list[dict], summaries: list[dict]) -> d
     a, b = bal[0], bal[1]
     la, wa = _curve(rows, a["run"], "w11")
     lb, wb = _curve(rows, b["run"], "w11")
+    if not la.size or not lb.size:
+        return None
     lo = max(la.min(), lb.min())
     grid = np.geomspace(0.1, lo, 50) if lo < 0.1 else np.array([])
     if grid.size == 0:
         return None
-    # interpolate on log(loss), which the runs traverse monotonically after the start
-    ia = np.interp(np.log(grid), np.log(la[::-1]), wa[::-1])
-    ib = np.interp(np.log(grid), np.log(lb[::-1]), wb[::-1])
-    gap = float(np.max(np.abs(ia - ib) / np.maximum(ia, ib)))
-    return {"runs": [a["label"], b["label"]], "max_relative_gap": gap, "loss_range": [0.1, float(lo)]}
+    # interpolate on log(loss) along the running minimum (the runs traverse it monotonically)
+    ia = np.interp(np.log(grid), np.log(np.minimum.accumulate(la)[::-1]), wa[::-1])
+    ib = np.interp(np.log(grid), np.log(np.minimum.accumulate(lb)[::-1]), wb[::-1])
+    gap = float(np.max(np.abs(ia - ib)))
+    return {"runs": [a["label"], b["label"]], "max_abs_gap": gap, "loss_range": [0.1, float(lo)]}
+
+
+def trapped_status(rows: list[dict], s: dict, eps: float, stop_loss: float) -> dict:
+    """Whether a non-converged run is genuinely trapped on the w22 < 0 branch (b22 = eps > 0).
+
+    Gradient flow keeps det's sign, so w22 cannot cross 0 there and the loss cannot fall below eps^2/2.
+    A run counts as trapped only if it settled on that barrier as a converged run settles on 0: w22 on the
+    wrong side, det never changed sign, the loss non-increasing over the second half of the logged run
+    (no oscillation), and its excess over eps^2/2 below the stopping threshold.
+    """
+    sel = _by_run(rows).get(int(s["run"]), [])
+    loss = np.array([r["loss"] for r in sel])
+    det = np.array([r["det"] for r in sel])
+    half = loss[len(loss) // 2 :]
+    checks = {
+        "w22_wrong_side": bool(eps > 0 and s["final_w22"] * eps < 0),
+        "det_sign_kept": bool(det.size and np.all(det * det[0] > 0) and s["final_det"] * det[0] > 0),
+        "loss_monotone": bool(half.size > 1 and np.all(np.diff(half) <= 1e-12 * half[:-1])),
+        "settled_on_barrier": bool(s["final_loss"] - 0.5 * eps**2 < stop_loss),
+    }
+    return {**checks, "trapped": all(checks.values())}
+
+
+def _panel_ratios(summaries: list[dict], eps: float) -> dict[str, float]:
+    return {s["label"]: ratio_to_theory(s["final_w11"], s["final_loss"], eps) for s in summaries}
 
 
 def entry_claims(
-    rows, summaries, depth: int, stop_loss: float, eps: float = 0.0, check_agreement: bool = True
+    rows,
+    summaries,
+    depth: int,
+    stop_loss: float,
+    observations=(1.0, 1.0, 0.0),
+    figure: str | None = None,
+    check_agreement: bool = True,
 ) -> list[Claim]:
-    """Claims of the |unobserved entry| vs loss figure for one depth (eps = b22 of appendix A)."""
+    """Claims of the |unobserved entry| vs loss figure for one depth and one problem.
+
+    observations = (b12, b21, b22); b22 = eps > 0 is appendix A's perturbed problem. `figure` names the block
+    of paper_values.yaml the claims cite (default: Fig. 1's panel for eps = 0, appendix A's otherwise).
+    """
+    eps = float(observations[2])
+    fig1 = f"norms/dmf_unobserved_entry_depth{min(max(depth, 2), 4)}"
+    figure = figure or (fig1 if eps == 0.0 else f"norms/dmf_perturbed_unobserved_entry_depth{depth}")
+    pv = paper_values.for_figure(figure)
+    pv_fig1 = paper_values.for_figure(fig1)  # Fig. 1's readings: the curves' shape, plateaus and spreads
     theory = "1/(eps + sqrt(2*loss))" if eps else "1/sqrt(2*loss)"
-    ratios = {s["label"]: _ratio_to_theory(s["final_w11"], s["final_loss"], eps) for s in summaries}
+    claims: list[Claim] = []
+
     if eps == 0.0:
-        claims = [
+        claims.append(
             Claim(
                 "runs_reach_stop_loss",
                 f"every run reaches the loss threshold {stop_loss:g} (stopping rule met, not the step cap)",
                 {s["label"]: s["converged"] for s in summaries},
                 "all true",
-                all(s["converged"] for s in summaries),
+                bool(summaries) and all(s["converged"] for s in summaries),
+                paper=pv["runs_reach_stop_loss"]["value"],
+                tolerance_reason="exact: the stopping rule is met or it is not",
+                required=True,
             )
-        ]
+        )
+        on_curve = summaries
     else:
-        # With b22 = eps > 0 a run can end on the branch w22 < 0: det keeps its sign, so w22 cannot cross 0
-        # and the loss stays >= eps^2/2 while |w11| still grows. Such runs are reported, not hidden.
-        trapped = {s["label"]: s["final_loss"] >= 0.5 * eps**2 and s["final_w22"] * eps < 0 for s in summaries}
-        claims = [
+        status = {
+            s["label"]: "converged"
+            if s["converged"]
+            else ("trapped" if trapped_status(rows, s, eps, stop_loss)["trapped"] else "not converged")
+            for s in summaries
+        }
+        detail = {s["label"]: trapped_status(rows, s, eps, stop_loss) for s in summaries if not s["converged"]}
+        claims.append(
             Claim(
                 "runs_reach_stop_loss_or_trapped",
-                f"every run reaches the loss threshold {stop_loss:g}, except runs trapped on the w22 < 0 branch "
-                "(loss >= eps^2/2); at least one run reaches it",
-                {
-                    s["label"]: "converged" if s["converged"] else ("trapped" if trapped[s["label"]] else "stalled")
-                    for s in summaries
-                },
+                f"every run reaches the loss threshold {stop_loss:g}, or is trapped on the w22 < 0 branch "
+                "(det kept its sign, loss settled without oscillation within the threshold of its floor "
+                "eps^2/2); at least one run reaches the threshold",
+                {"status": status, "trapped_checks": detail},
                 "every run converged or trapped, >= 1 converged",
-                all(s["converged"] or trapped[s["label"]] for s in summaries)
-                and any(s["converged"] for s in summaries),
+                bool(summaries)
+                and all(v != "not converged" for v in status.values())
+                and any(v == "converged" for v in status.values()),
+                paper=pv["runs_reach_stop_loss"]["value"],
+                tolerance_reason="exact: stopping rule met; the trap's checks are sign tests, float64 monotonicity "
+                "(1e-12 relative) and the same stopping threshold, shifted by the floor eps^2/2",
+                required=True,
             )
-        ]
-        summaries = [s for s in summaries if s["converged"]]
-        ratios = {k: v for k, v in ratios.items() if k in {s["label"] for s in summaries}}
+        )
+        on_curve = [s for s in summaries if s["converged"]]
+
     if depth >= 3:
-        # eps > 0: every converged run (the balanced one may be the trapped one); eps = 0: balanced runs
-        who = "converged runs" if eps else "balanced runs"
-        bal = ratios if eps else {s["label"]: ratios[s["label"]] for s in summaries if s["balanced"]}
-        # 1/(eps + sqrt(2l)) is the small-loss asymptote; its error is O(sqrt(l)), so widen the band with it
-        tol = 0.05 + 0.5 * np.sqrt(2 * stop_loss)
-        claims.append(
-            Claim(
-                "runs_follow_theory",
-                f"depth {depth}: {who} follow |w11| ~ {theory} (ratio at the final loss)",
-                bal,
-                f"every ratio in [{1 - tol:.3g}, {1 + tol:.3g}]",
-                bool(bal) and all(1 - tol <= v <= 1 + tol for v in bal.values()),
-            )
+        claims += _deep_claims(
+            rows, summaries, on_curve, depth, stop_loss, observations, pv, pv_fig1, theory, figure == fig1
         )
-        claims.append(
-            Claim(
-                "all_runs_grow",
-                f"depth {depth}: |w11| grows far beyond its init for every run; a larger-lr non-balanced "
-                "run may peel off and plateau (paper: ~0.6 of the theory curve)",
-                ratios,
-                "every ratio >= 0.4",
-                all(v >= 0.4 for v in ratios.values()),
-            )
-        )
-        if check_agreement:
+        if eps == 0.0 and check_agreement:
             agree = agreement_of_smallest_settings(rows, summaries)
+            tol = pv_fig1["curves_coincide"]["reading_error"]
             claims.append(
                 Claim(
                     "smallest_settings_agree",
                     "balanced runs at the two smallest lr/init settings trace the same |w11|-vs-loss curve "
                     "(shrinking lr and init further changes nothing)",
                     agree,
-                    "max relative gap <= 0.05",
-                    None if agree is None else agree["max_relative_gap"] <= 0.05,
+                    f"max |gap| in |w11| <= {tol:g} over loss in [0.1, end]",
+                    None if agree is None else agree["max_abs_gap"] <= tol,
+                    paper=pv_fig1["curves_coincide"]["value"],
+                    tolerance_reason=f"the paper's figure: its curves coincide to its reading error (+-{tol:g} on "
+                    "the 0-75 |w11| axis)",
                 )
             )
     else:
-        statement = (
-            "depth 2 deviates from gradient flow as in the paper: |w11| plateaus (paper: 0.7-1.2 "
-            "non-balanced, 6.9-7.2 balanced) far below the theory curve while det(W) flips sign"
-        )
-        if eps > 0:
-            claims.append(
-                untestable(
-                    "depth2_plateau",
-                    statement,
-                    "ratio <= 0.25 and |w11| <= 10",
-                    "with eps > 0 the theory curve itself is bounded by 1/eps",
-                )
-            )
-        elif stop_loss > 1.25e-3:
-            claims.append(
-                untestable(
-                    "depth2_plateau",
-                    statement,
-                    "ratio <= 0.25 and |w11| <= 10",
-                    f"stop_loss {stop_loss:g} ends before a plateau can be told apart",
-                )
-            )
-        else:
-            finals = {
-                s["label"]: {"w11": abs(s["final_w11"]), "ratio": ratios[s["label"]], "det": s["final_det"]}
-                for s in summaries
-            }
-            claims.append(
-                Claim(
-                    "depth2_plateau",
-                    statement,
-                    finals,
-                    "ratio <= 0.25 and |w11| <= 10",
-                    all(v["ratio"] <= 0.25 and v["w11"] <= 10 for v in finals.values()),
-                )
-            )
+        claims += _depth2_claims(rows, summaries, observations, pv if eps else pv_fig1)
     return claims
 
 
-def norms_claims(summaries_by_depth: dict[int, list[dict]], stop_loss: float, schatten_p: float) -> list[Claim]:
-    """Claims of the companion figure: norms grow like 1/sqrt(2*loss), rank surrogates fall to rank 1."""
+def _deep_claims(
+    rows, summaries, on_curve, depth, stop_loss, observations, pv, pv_deep, theory, paper_points: bool
+) -> list[Claim]:
+    eps = float(observations[2])
+    claims = []
+    # Fig. 1: "the small-lr/small-init runs and all balanced runs" follow the curve (spec s.2 Fig. 1); appendix A's
+    # expectation is stated for balanced runs only (spec s.2 appendix A: "my float64 sims, balanced init")
+    who = theory_runs(on_curve) if paper_points else [s for s in on_curve if s["balanced"]]
+    runs_word = "balanced and smallest-lr runs" if paper_points else "balanced runs"
+    band = {s["label"]: theory_band(s["final_loss"], observations) for s in who}
+    ratios = {s["label"]: ratio_to_theory(s["final_w11"], s["final_loss"], eps) for s in who}
+    paper_stop = pv["w11_at_stop"]["value"].get(eps) if "w11_at_stop" in pv else 70.7
+    claims.append(
+        Claim(
+            "runs_follow_theory",
+            f"depth {depth}: the {runs_word} follow |w11| ~ {theory} "
+            "(ratio |w11| * (eps + sqrt(2*loss)) at the final loss)",
+            {k: {"ratio": ratios[k], "band": band[k]} for k in ratios},
+            "every ratio within 1 -+ (c*sqrt(2l) + l), c = sqrt(b12^2 + b21^2), l = the run's final loss",
+            bool(ratios) and all(band[k][0] <= v <= band[k][1] for k, v in ratios.items()),
+            paper=f"|w11| on {theory}: {paper_stop} at loss 1e-4 ({pv['w11_at_stop']['source']})"
+            if "w11_at_stop" in pv
+            else f"|w11| on {theory}, 70.7 at loss 1e-4 (Fig. 1, depth {depth})",
+            tolerance_reason=MATH + "the observed entries fit to within sqrt(2l) give the lower end (a bound while "
+            "det keeps its sign); the upper end is the same first-order error in the other direction",
+        )
+    )
+    # every run, the peeling one included, grows far beyond its init
+    all_ratios = _panel_ratios(on_curve, eps)
+    lo_spread = pv_deep["peel_off_spread"]["value"][0]
+    re = pv_deep["theory_points"]["reading_error"]
+    floor = (lo_spread - re) / 70.7
+    claims.append(
+        Claim(
+            "all_runs_grow",
+            f"depth {depth}: |w11| grows far beyond its init for every run; a larger-lr non-balanced run may "
+            "peel off and plateau below the theory curve",
+            all_ratios,
+            f"every ratio >= {floor:.2f}",
+            bool(all_ratios) and all(v >= floor for v in all_ratios.values()),
+            paper=f"peeled-off run plateaus at {pv_deep['peel_off']['value']} of 70.7 in Fig. 1; spec sims: 30-70 "
+            "over seeds",
+            tolerance_reason=f"seed spread of the peeling configuration (spec sims: plateaus 30-70, i.e. ratio >= "
+            f"30/70.7) minus the plot's reading error {re:g}",
+        )
+    )
+    if paper_points:
+        points = [(lvl, w) for lvl, w in pv_deep["theory_points"]["value"] if lvl >= stop_loss * (1 - 1e-9)]
+        measured = {
+            s["label"]: {f"{lvl:g}": w11_at_loss(rows, s["run"], lvl) for lvl, _ in points}
+            for s in theory_runs(summaries)
+        }
+        claims.append(
+            Claim(
+                "matches_paper_points",
+                f"depth {depth}: the balanced and smallest-lr runs pass through the paper's (loss, |w11|) points "
+                "reached at this preset",
+                measured,
+                f"|w11| within +-{re:g} of " + ", ".join(f"{w:g} at loss {lvl:g}" for lvl, w in points),
+                bool(points)
+                and bool(measured)
+                and all(abs(m[f"{lvl:g}"] - w) <= re for m in measured.values() for lvl, w in points),
+                paper={f"{lvl:g}": w for lvl, w in pv_deep["theory_points"]["value"]},
+                tolerance_reason=f"the paper's plot: reading error +-{re:g} on the 0-75 |w11| axis "
+                "(paper_values.yaml theory_points)",
+            )
+        )
+    if eps > 0:
+        signs = {s["label"]: s["final_w11"] for s in on_curve}
+        claims.append(
+            Claim(
+                "w11_negative",
+                f"depth {depth}: the unobserved entry ends negative (det < 0 with w22 -> eps > 0 forces w11 < 0)",
+                signs,
+                "every final w11 < 0",
+                bool(signs) and all(v < 0 for v in signs.values()),
+                paper="sign of w11 negative (spec s.2 appendix A)",
+                tolerance_reason="exact: a sign",
+            )
+        )
+    return claims
+
+
+def _depth2_claims(rows, summaries, observations, pv) -> list[Claim]:
+    eps = float(observations[2])
+    re = 0.2
+    if eps == 0.0:
+        nb = pv["plateau_spread_nonbalanced"]["value"]
+        bb = [
+            min(pv["plateau_balanced"]["value"][0], pv["plateau_spread_balanced"]["value"][0]),
+            pv["plateau_spread_balanced"]["value"][1],
+        ]
+        re = pv["plateau_balanced"]["reading_error"]
+        paper = {
+            "non-balanced": pv["plateau_nonbalanced"]["value"],
+            "balanced": pv["plateau_balanced"]["value"],
+            "seed spread (spec sims)": {"non-balanced": nb, "balanced": pv["plateau_spread_balanced"]["value"]},
+        }
+        src = "Fig. 1 depth 2 readings and the spec's seed spreads"
+    else:
+        fig1 = paper_values.for_figure("norms/dmf_unobserved_entry_depth2")
+        nb = fig1["plateau_spread_nonbalanced"]["value"]
+        bb = pv["depth2_plateau"]["value"]
+        re = pv["depth2_plateau"]["reading_error"]
+        paper = {"balanced (spec sims)": bb, "non-balanced (Fig. 1 seed spread)": nb}
+        src = "the spec's appendix A range (balanced sims) and Fig. 1's non-balanced seed spread"
+    ranges = {False: (nb[0] - re, nb[1] + re), True: (bb[0] - re, bb[1] + re)}
+    finals = {s["label"]: {"w11": abs(s["final_w11"]), "range": ranges[bool(s["balanced"])]} for s in summaries}
+    claims = [
+        Claim(
+            "depth2_plateau",
+            "depth 2 deviates from gradient flow as in the paper: |w11| grows from its init, then plateaus far "
+            "below the theory curve (range by init type)",
+            finals,
+            "every final |w11| within its range (lower and upper bound)",
+            bool(finals) and all(v["range"][0] <= v["w11"] <= v["range"][1] for v in finals.values()),
+            paper=paper,
+            tolerance_reason=f"{src}, widened by the depth-2 panel's reading error +-{re:g}",
+        )
+    ]
+    b12, b21 = observations[0], observations[1]
+    flips = {}
+    for s in summaries:
+        d0 = initial_det(rows, s["run"])
+        target = s["final_w11"] * eps - b12 * b21  # det of the fitted matrix with this w11
+        slack = abs(s["final_w11"]) * math.sqrt(2 * s["final_loss"]) + fit_slack(s["final_loss"], observations)
+        flips[s["label"]] = {
+            "det_init": d0,
+            "det_final": s["final_det"],
+            "solutions_det": target,
+            "slack": slack,
+            "ok": bool(d0 * s["final_det"] < 0 and abs(s["final_det"] - target) <= slack),
+        }
+    claims.append(
+        Claim(
+            "depth2_det_flips",
+            "depth 2: det(W) flips sign (discrete steps / finite init leave gradient flow) and ends at the "
+            "solutions' determinant w11*b22 - b12*b21",
+            flips,
+            "det_final has the opposite sign of det_init and |det_final - solutions_det| <= slack",
+            bool(flips) and all(v["ok"] for v in flips.values()),
+            paper="det(W) flips sign, to about the solutions' determinant (-1 in Fig. 1's problem; spec s.2 Fig. 1 "
+            "and appendix A)",
+            tolerance_reason=MATH + "slack = |w11|*sqrt(2l) + c*sqrt(2l) + l bounds |det - solutions_det| from the "
+            "run's final loss; the sign test is exact",
+        )
+    )
+    return claims
+
+
+def _rank_bounds(loss: float, observations) -> tuple[float, float]:
+    """Upper bounds on sigma_min and effective rank - 1 implied by the loss while det keeps its sign.
+
+    sigma_min <= distance to the rank-1 matrix agreeing on w11, w12, w21 = |w22 - w12*w21/w11|
+    <= sqrt(2l) + (1 + slack)/|w11|, with |w11| >= (1 - slack)/sqrt(2l); the effective rank
+    exp(H(p)) is increasing in p = s2/(s1 + s2) <= s_max/(s_max + |w11|_min).
+    """
+    r = math.sqrt(2 * loss)
+    slack = fit_slack(loss, observations)
+    if slack >= 1:
+        return math.inf, math.inf
+    w_min = (1 - slack) / r
+    s_max = r + (1 + slack) / w_min
+    p = s_max / (s_max + w_min)
+    h = -p * math.log(p) - (1 - p) * math.log(1 - p) if 0 < p < 1 else 0.0
+    return s_max, math.exp(h) - 1
+
+
+def norms_claims(
+    summaries_by_depth: dict[int, list[dict]], stop_loss: float, schatten_p: float, observations=(1.0, 1.0, 0.0)
+) -> list[Claim]:
+    """Claims of the companion figure: norms grow like 1/sqrt(2*loss), rank surrogates fall to rank 1.
+
+    Depth 2 is outside the gradient-flow regime (Fig. 1); the paper makes no norm claim there, so none is made.
+    """
+    pv = paper_values.for_figure("norms/dmf_norms_rank")
     claims = []
     sch = f"schatten_{schatten_p:g}"
     for depth, summaries in sorted(summaries_by_depth.items()):
-        bal = [s for s in summaries if s["balanced"]]
         if depth < 3:
-            claims.append(
-                untestable(
-                    f"depth{depth}_norms",
-                    "depth 2 is outside the gradient-flow regime in the paper too",
-                    "norms bounded",
-                    "the paper shows depth 2 plateauing; no claim is made",
-                )
-            )
             continue
+        bal = [s for s in summaries if s["balanced"]]
         norm_ratios = {
-            s["label"]: {k: s[f"final_{k}"] * np.sqrt(2 * s["final_loss"]) for k in (*NORM_KEYS, sch)} for s in bal
+            s["label"]: {
+                "lower_bound": 1 - fit_slack(s["final_loss"], observations),
+                **{k: s[f"final_{k}"] * math.sqrt(2 * s["final_loss"]) for k in (*NORM_KEYS, sch)},
+            }
+            for s in bal
         }
         claims.append(
             Claim(
@@ -180,22 +415,45 @@ def norms_claims(summaries_by_depth: dict[int, list[dict]], stop_loss: float, sc
                 f"depth {depth}: every norm and the Schatten-{schatten_p:g} quasi-norm grow like 1/sqrt(2*loss) "
                 "(norm * sqrt(2*loss) at the final loss, balanced runs)",
                 norm_ratios,
-                "every value >= 0.9",
-                bool(bal) and all(v >= 0.9 for d in norm_ratios.values() for v in d.values()),
+                "every value >= lower_bound = 1 - c*sqrt(2l) - l",
+                bool(bal)
+                and all(
+                    v >= d["lower_bound"] for d in norm_ratios.values() for k, v in d.items() if k != "lower_bound"
+                ),
+                paper=pv["norms_grow"]["value"],
+                tolerance_reason=MATH + "each of these norms is >= max |entry| >= |w11|, and |w11|*sqrt(2l) >= "
+                "1 - c*sqrt(2l) - l while det keeps its sign",
             )
         )
-        rank = {
-            s["label"]: {"sigma_min": s["final_sigma_min"], "effective_rank": s["final_effective_rank"]} for s in bal
-        }
-        # with |w11| ~ 1/sqrt(2l) and det -> 0, sigma_min -> 0 and effective rank -> 1 + O(sqrt(l))
-        bound = 3 * np.sqrt(2 * stop_loss)
+        rank = {}
+        for s in bal:
+            s_max, e_max = _rank_bounds(s["final_loss"], observations)
+            rank[s["label"]] = {
+                "sigma_min": s["final_sigma_min"],
+                "sigma_min_bound": s_max,
+                "effective_rank_minus_1": s["final_effective_rank"] - 1,
+                "effective_rank_minus_1_bound": e_max,
+            }
         claims.append(
             Claim(
                 f"depth{depth}_rank_falls",
                 f"depth {depth}: sigma_min -> 0 and effective rank -> 1 as the loss falls (balanced runs)",
                 rank,
-                f"sigma_min <= {bound:.3g} and effective_rank - 1 <= {bound:.3g} (3*sqrt(2*stop_loss))",
-                bool(bal) and all(v["sigma_min"] <= bound and v["effective_rank"] - 1 <= bound for v in rank.values()),
+                "sigma_min <= sigma_min_bound and effective rank - 1 <= its bound (both O(sqrt(l)))",
+                bool(bal)
+                and all(
+                    v["sigma_min"] <= v["sigma_min_bound"]
+                    and v["effective_rank_minus_1"] <= v["effective_rank_minus_1_bound"]
+                    for v in rank.values()
+                ),
+                paper=pv["rank_falls"]["value"],
+                tolerance_reason=MATH + "sigma_min <= the distance to the rank-1 matrix agreeing on w11, w12, w21, "
+                "bounded from the final loss with |w11| on its lower bound; the effective-rank bound follows",
             )
         )
     return claims
+
+
+def eps_id(eps: float) -> str:
+    """Claim-id prefix of one epsilon of appendix A (ids allow [a-z0-9_] only): 0.01 -> 'eps0p01'."""
+    return "eps" + f"{float(eps):g}".replace(".", "p").replace("-", "m")

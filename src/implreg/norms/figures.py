@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 
-from implreg.plotting.style import apply_style
+from implreg.plotting.style import apply_style, draw_paper_markers
 
 RUN_MARKERS = ("o", "v", "^", "D", "s", "P", "X", "*")
 MARKER_GREYS = ("0.15", "0.35", "0.55", "0.75", "0.25", "0.45", "0.65", "0.85")
@@ -83,11 +83,30 @@ def _colorbar(fig, ax, norm, max_step):
     cb.set_label("iterations")
 
 
-def plot_entry_figure(rows, summaries, depth, stop_loss):
-    """Fig. 1 panel: one depth."""
+def markers_in_range(markers, x_min=None, x_max=None):
+    """The paper markers whose points lie within [x_min, x_max] (points outside are dropped, not clipped)."""
+    out = []
+    for m in markers or []:
+        keep = [
+            i
+            for i, x in enumerate(m["x"])
+            if (x_min is None or x >= x_min * (1 - 1e-9)) and (x_max is None or x <= x_max * (1 + 1e-9))
+        ]
+        if keep:
+            out.append({**m, "x": [m["x"][i] for i in keep], "y": [m["y"][i] for i in keep]})
+    return out
+
+
+def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None):
+    """Fig. 1 panel: one depth, with the paper's own points (paper_values.yaml) reached at this stop_loss."""
     apply_style()
     fig, ax = plt.subplots(figsize=(3.4, 3.9))
     norm = draw_entry_panel(ax, rows, summaries, stop_loss, f"depth {depth}")
+    shown = markers_in_range(markers, x_min=stop_loss)
+    if shown:
+        draw_paper_markers(ax, shown, 0)
+        top = max(max(m["y"]) for m in shown)
+        ax.set_ylim(0, max(ax.get_ylim()[1], top * 1.08))
     ax.legend(fontsize=6, loc="upper left")
     _colorbar(fig, ax, norm, max(r["step"] for r in rows))
     return fig
@@ -168,10 +187,12 @@ def _capped_note(rows) -> str:
     return f" ({capped}/{len(rows)} runs stopped at the step cap)"
 
 
-def plot_tc_figure(runs_by_init, linear, title):
+def plot_tc_figure(runs_by_init, linear, title, markers=None):
     """Fig. 2: reconstruction error (left) and estimated CP rank (right) vs number of observations.
 
     Medians over repetitions with 25th-75th percentile error bars; "linear" = zero-filled baseline.
+    markers: the paper's own points (paper_values.yaml; axes 0 = error, 1 = rank), drawn where they fall
+    within this preset's range of N.
     """
     from implreg.norms.tc import median_iqr
 
@@ -200,6 +221,10 @@ def plot_tc_figure(runs_by_init, linear, title):
                 alpha=0.85,
                 label=f"tf, init {init:g}" + _capped_note(runs_by_init[init]),
             )
+    # one legend entry for all of the paper's points (same hollow-diamond style; their position says which curve)
+    shown = [{**m, "label": "paper (read off its figure)"} for m in markers_in_range(markers, min(ns), max(ns))]
+    for i, ax in enumerate((ax_err, ax_rank)):
+        draw_paper_markers(ax, shown, i)
     ax_rank.axhline(truth, color="red", lw=2.5, alpha=0.6, label="ground truth", zorder=0)
     ax_err.set_yscale("log")
     ax_err.set_ylabel("reconstruction error")
@@ -209,8 +234,14 @@ def plot_tc_figure(runs_by_init, linear, title):
         ax.set_xlabel("# of observations")
         ax.set_xlim(min(ns) - 0.02 * max(ns), max(ns) * 1.02)
     # Below both panels: a long legend entry (runs stopped at the cap) must not cover the rank curves.
-    handles, labels = ax_rank.get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=len(labels), frameon=False)
+    handles, labels = {}, []
+    for ax in (ax_rank, ax_err):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in handles:
+                handles[lab] = h
+                labels.append(lab)
+    ncol = min(len(labels), 3)
+    fig.legend([handles[lab] for lab in labels], labels, fontsize=7, loc="lower center", ncol=ncol, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.05 + 0.045 * ((len(labels) + ncol - 1) // ncol), 1, 1))
     return fig

@@ -1,11 +1,22 @@
-"""Norms paper, Fig. 2 and appendix B: the claims tested on the tensor-completion errors and CP ranks."""
+"""Norms paper, Fig. 2 and appendix B: the claims tested on the tensor-completion errors and CP ranks.
+
+Every claim is computed on every run, capped ones included: a run that stops at the step cap can make a
+claim fail, never make it untested. A preset whose cap is known, before it runs, to stop the small-init
+runs declares those claims in config (presets.<name>.untestable_claims); the convergence claim
+`small_init_runs_converge` cannot be declared.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from implreg.claims import Claim, untestable
+from implreg import paper_values
+from implreg.claims import Claim
 from implreg.norms.tc import median_iqr
+
+INTEGER = "exact: ranks are integers and the paper's rank readings are exact (0-20 axis, integer ticks)"
 
 
 def tc_claims(
@@ -16,18 +27,20 @@ def tc_claims(
     error_from: int,
     error_factor: float = 1000.0,
     init_ordering: bool = True,
-    capped_below_paper: bool = False,
+    figure: str | None = None,
 ) -> list[Claim]:
-    """Fig. 2's pass criteria: small init recovers the target's rank and beats linear by >= 3 orders.
+    """Fig. 2's pass criteria: small init recovers the target's rank and beats linear by `error_factor`.
 
-    capped_below_paper: this preset's step cap is below the paper's (1e6). If small-init runs in the claimed
-    range then stop at the cap, the preset is too small to test the small-init claims: they are reported
-    as untested (null), with what was measured, rather than as failures of the paper's statement.
+    figure: the block of paper_values.yaml the claims cite (default: Fig. 2 order 3 for rank 1,
+    appendix B order 3 for rank 3). init_ordering: the figure's paper claims that a smaller init gives a
+    lower error (Fig. 2, rank 1); the claim is only made where the paper makes it.
     """
+    figure = figure or ("norms/tc_rank1_order3" if target_rank == 1 else "norms/tc_rank3_order3")
+    pv = paper_values.for_figure(figure)
     smallest = min(runs_by_init)
     small = runs_by_init[smallest]
-    lin = {r["num_obs"]: r for r in linear if r["what"] == "linear"}
-    truth = next(r["rank"] for r in linear if r["what"] == "target")
+    lin = {int(r["num_obs"]): r for r in linear if r["what"] == "linear"}
+    truth = next((r["rank"] for r in linear if r["what"] == "target"), None)
     claims = [
         Claim(
             "target_rank_estimate",
@@ -35,115 +48,94 @@ def tc_claims(
             truth,
             f"{target_rank}",
             truth == target_rank,
+            paper=f"ground-truth line at {target_rank}",
+            tolerance_reason=INTEGER,
         )
     ]
-    ns = sorted({r["num_obs"] for r in small})
+    ns = sorted({int(r["num_obs"]) for r in small})
     ranks = {n: v[1] for n, v in median_iqr(small, "rank").items()}
     errs = {n: v[1] for n, v in median_iqr(small, "error").items()}
-    st_rank = f"tf with init {smallest:g}: median estimated rank = {target_rank} for every N >= {rank_from}"
+
     big = [n for n in ns if n >= rank_from]
-    if big:
-        claims.append(
-            Claim(
-                "small_init_recovers_rank",
-                st_rank,
-                {n: ranks[n] for n in big},
-                f"all == {target_rank}",
-                all(ranks[n] == target_rank for n in big),
-            )
-        )
-    else:
-        claims.append(
-            untestable(
-                "small_init_recovers_rank", st_rank, f"all == {target_rank}", f"no N >= {rank_from} in this preset"
-            )
-        )
-    st_err = (
-        f"tf with init {smallest:g}: median error >= {error_factor:g}x below the linear baseline for every "
-        f"N >= {error_from}"
-    )
-    big = [n for n in ns if n >= error_from]
-    if big:
-        ratio = {n: lin[n]["error"] / max(errs[n], 1e-300) for n in big}
-        claims.append(
-            Claim(
-                "small_init_beats_linear",
-                st_err,
-                ratio,
-                f"every ratio >= {error_factor:g}",
-                all(v >= error_factor for v in ratio.values()),
-            )
-        )
-        conv = {n: sum(r["converged"] for r in small if r["num_obs"] == n) for n in big}
-        total = {n: sum(1 for r in small if r["num_obs"] == n) for n in big}
-        claims.append(
-            Claim(
-                "small_init_runs_converge",
-                f"tf with init {smallest:g}: every run with N >= {error_from} "
-                "meets the stopping rule (not the step cap)",
-                {n: f"{conv[n]}/{total[n]}" for n in big},
-                "all converged",
-                all(conv[n] == total[n] for n in big),
-            )
-        )
-    else:
-        claims.append(
-            untestable(
-                "small_init_beats_linear",
-                st_err,
-                f"every ratio >= {error_factor:g}",
-                f"no N >= {error_from} in this preset",
-            )
-        )
-    st_init = "smaller init gives lower error: median error of the smallest init <= that of the largest, N >= "
-    if not init_ordering:
-        claims.append(
-            untestable(
-                "smaller_init_lower_error",
-                st_init + str(error_from),
-                "true for >= 80% of N",
-                "the paper makes this claim for the rank-1 experiments only",
-            )
-        )
-    elif len(runs_by_init) < 2 or not big:
-        claims.append(
-            untestable(
-                "smaller_init_lower_error",
-                st_init + str(error_from),
-                "true for >= 80% of N",
-                "one init scale only" if len(runs_by_init) < 2 else f"no N >= {error_from}",
-            )
-        )
-    else:
-        large_errs = {n: v[1] for n, v in median_iqr(runs_by_init[max(runs_by_init)], "error").items()}
-        better = {n: errs[n] <= large_errs[n] for n in big}
-        claims.append(
-            Claim(
-                "smaller_init_lower_error",
-                st_init + str(error_from),
-                {n: [errs[n], large_errs[n]] for n in big},
-                "true for >= 80% of N",
-                sum(better.values()) >= 0.8 * len(better),
-            )
-        )
-    unfinished = sorted(
-        {r["num_obs"] for r in small if not r["converged"] and r["num_obs"] >= min(rank_from, error_from)}
-    )
-    if capped_below_paper and unfinished:
-        why = (
-            f"small-init runs at N = {unfinished} hit this preset's step cap (below the paper's 1e6); "
-            "run the paper preset to test this claim"
-        )
-        small_ids = {
+    measured = {n: ranks[n] for n in big}
+    claims.append(
+        Claim(
             "small_init_recovers_rank",
+            f"tf with init {smallest:g}: median estimated rank = {target_rank} for every N >= {rank_from}",
+            measured if big else f"no N >= {rank_from} among {ns}",
+            f"all == {target_rank}",
+            bool(big) and all(ranks[n] == target_rank for n in big),
+            paper=pv["small_init_rank"]["value"],
+            tolerance_reason=INTEGER,
+        )
+    )
+
+    big = [n for n in ns if n >= error_from]
+    ratio = {n: lin[n]["error"] / max(errs[n], 1e-300) if n in lin else float("nan") for n in big}
+    claims.append(
+        Claim(
             "small_init_beats_linear",
+            f"tf with init {smallest:g}: median error >= {error_factor:g}x below the linear baseline for every "
+            f"N >= {error_from}",
+            ratio if big else f"no N >= {error_from} among {ns}",
+            f"every ratio >= {error_factor:g}",
+            bool(big) and all(math.isfinite(v) and v >= error_factor for v in ratio.values()),
+            paper=pv["beats_linear"]["value"],
+            tolerance_reason=f"the paper's stated margin ({error_factor:g}x, config claim_error_factor): "
+            + (
+                "3 orders of magnitude (Fig. 2 reads 2-5e-6 against linear >= 0.07, itself > 4 orders; "
+                "a factor-2 reading error cannot reach the bound)"
+                if error_factor >= 1000
+                else "the spec's appendix-B sims (errors <= 1e-2, its one outlier, where linear is >= 0.11)"
+            ),
+        )
+    )
+    conv = {n: sum(bool(r["converged"]) for r in small if r["num_obs"] == n) for n in big}
+    total = {n: sum(1 for r in small if r["num_obs"] == n) for n in big}
+    claims.append(
+        Claim(
             "small_init_runs_converge",
-            "smaller_init_lower_error",
-        }
-        claims = [
-            untestable(c.id, c.statement, c.expected, f"{why}; measured {c.measured}") if c.id in small_ids else c
-            for c in claims
-        ]
+            f"tf with init {smallest:g}: every run with N >= {error_from} meets the stopping rule (not the step cap)",
+            {n: f"{conv[n]}/{total[n]}" for n in big} if big else f"no N >= {error_from} among {ns}",
+            "all converged",
+            bool(big) and all(conv[n] == total[n] for n in big),
+            paper="the paper's runs reach MSE < 1e-6 except the N = 100 order-4 runs (spec s.2 Fig. 2)",
+            tolerance_reason="exact: the stopping rule is met or it is not",
+            required=True,
+        )
+    )
+
+    if init_ordering:
+        st = f"smaller init gives lower error: median error of init {smallest:g} < that of the largest init, every N >= {error_from}"
+        if len(runs_by_init) < 2:
+            claims.append(
+                Claim(
+                    "smaller_init_lower_error",
+                    st,
+                    f"one init scale ({smallest:g}) in this preset",
+                    "true for every N",
+                    None,
+                    paper=pv["init_ordering"]["value"],
+                    tolerance_reason="the paper's figure: the two curves are >= 1 decade apart for N >= 200 "
+                    "(order 3), well beyond the factor-2 reading error, so every N must show it",
+                )
+            )
+        else:
+            large_errs = {n: v[1] for n, v in median_iqr(runs_by_init[max(runs_by_init)], "error").items()}
+            pairs = {n: [errs[n], large_errs.get(n, float("nan"))] for n in big}
+            claims.append(
+                Claim(
+                    "smaller_init_lower_error",
+                    st,
+                    pairs if big else f"no N >= {error_from} among {ns}",
+                    "true for every N",
+                    bool(big) and all(a < b for a, b in pairs.values()),
+                    paper=pv["init_ordering"]["value"],
+                    tolerance_reason="the paper's figure: the two curves are >= 1 decade apart for N >= 200 "
+                    "(order 3), well beyond the factor-2 reading error, so every N must show it",
+                )
+            )
+
     lin_ranks = {n: r["rank"] for n, r in lin.items()}
     peak = max((v for v in lin_ranks.values() if np.isfinite(v)), default=np.nan)
     claims.append(
@@ -153,6 +145,9 @@ def tc_claims(
             lin_ranks,
             f"max >= {5 * target_rank}",
             bool(np.isfinite(peak) and peak >= 5 * target_rank),
+            paper=pv["linear_rank"]["value"],
+            tolerance_reason="the paper's readings: linear ranks 12-17 (rank 1, order 3), up to 52 (order 4) and "
+            "17-21 in the spec's rank-3 sims, i.e. >= 5.7x the target; 5x is below all of them",
         )
     )
     return claims
