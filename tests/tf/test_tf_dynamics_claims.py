@@ -71,3 +71,11 @@ def test_components_rising_a_log_interval_or_two_apart_fail(gap):
     runs[0] = staircase_run(0.005, [4200, 4200 + gap, 6900, 9800, 11300], 7e-6)
     claims = _by_id(dynamics_claims(runs, 5, 0.05, **KW))
     assert claims["smallest_init_components_rise_one_after_another"].passed is False
+
+
+def test_emergence_barely_later_for_a_halved_init_fails_the_scaling():
+    runs = paper_like()
+    runs[0] = staircase_run(0.005, [1300, 5300, 6900, 9800, 11300], 7e-6)  # 1300/1100 = 1.2, init^-2 says 4
+    claims = _by_id(dynamics_claims(runs, 5, 0.05, **KW))
+    assert claims["emergence_later_for_smaller_init"].passed is False
+    assert "0.005/0.01" in claims["emergence_later_for_smaller_init"].measured["data_seed 0"]["ratios"]

@@ -44,7 +44,8 @@ MIN_DROP = 0.13 / 3
 #   paper's x-axis cut, train MSE < min_loss), after which the adaptive step oscillates at the minimum;
 MAX_ERROR_RISE = 0.03 / 2
 # - the first emergence time grows at least half as fast as init^-(N-2) ("roughly like", tf.md §2.5: the paper's
-#   halved init gives 3.8 against 4); only between runs whose first rise is resolved (>= 10 log intervals).
+#   halved init gives 3.8 against 4); only between runs whose first rise is resolved (>= 10 log intervals) and
+#   not against the largest init, which is not in the small-init regime (the paper's 0.05 -> 0.01 gives ~4, not 25).
 EMERGENCE_SCALING_SLACK = 2.0
 RESOLVED_LOGS = 10
 
@@ -107,7 +108,7 @@ def instance_checks(
     for a, b in itertools.pairwise(runs):  # a: smaller init, b: the next larger
         ta, tb = first[f"{a['init_std']:g}"], first[f"{b['init_std']:g}"]
         ok = ok and ta > tb
-        if tb >= RESOLVED_LOGS * log_every:
+        if b is not large and tb >= RESOLVED_LOGS * log_every:  # the small-init regime only
             ratio, theory = ta / tb, (b["init_std"] / a["init_std"]) ** (order - 2)
             ratios[f"{a['init_std']:g}/{b['init_std']:g}"] = {"ratio": ratio, "init^-(N-2)": theory}
             ok = ok and ratio >= theory / EMERGENCE_SCALING_SLACK
@@ -205,8 +206,8 @@ def _specs(target_rank: int, threshold: float, order: int) -> dict[str, dict[str
             "statement": f"the first component rises later for smaller init, roughly like init^-{order - 2} "
             f"(order {order})",
             "paper": {"first_emergence_times": _ref("first_emergence_times"), "scaling": _ref("emergence_scaling")},
-            "expected": "first emergence strictly later for every smaller init; where resolved (>= "
-            f"{RESOLVED_LOGS} log intervals), ratio >= (init ratio)^(N-2) / {EMERGENCE_SCALING_SLACK:g}",
+            "expected": "first emergence strictly later for every smaller init; between the smaller inits, where "
+            f"resolved (>= {RESOLVED_LOGS} log intervals), ratio >= (init ratio)^(N-2) / {EMERGENCE_SCALING_SLACK:g}",
             "tolerance_reason": "'roughly': a factor 2 below the init^-(N-2) scaling (the paper's 3.8 vs 4 sits "
             "within it; the adaptive step changes the time scale)",
             "fraction": ALL,
