@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from implreg.plotting.style import apply_style, draw_paper_markers
 
@@ -110,6 +111,8 @@ def plot_dynamics_figure(
     ax.set_ylim(0, 1.05 * top)
     ax.set_xlim(0, max(float(r["log_step"][-1]) for r in all_runs))
     ax.legend(fontsize=7)
+    for a in axes:
+        a.xaxis.set_major_locator(MaxNLocator(4))
     fig.tight_layout()
     return fig
 
