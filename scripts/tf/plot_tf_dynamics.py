@@ -8,7 +8,7 @@ from implreg.cli import job_io, paths, run
 from implreg.io import write_csv
 from implreg.plotting.style import save_figure
 from implreg.tf.dynamics import split_runs
-from implreg.tf.dynamics_claims import FIGURE, dynamics_claims, final_error_bound
+from implreg.tf.dynamics_claims import FIGURE, dynamics_claims
 from implreg.tf.figures import plot_dynamics_figure
 
 IO = job_io(
@@ -23,6 +23,7 @@ IO = job_io(
         "order": "tensor order N",
         "log_every": "iterations between log points",
         "min_loss": "x-axis cut: train MSE first below this",
+        "stop_loss": "the runs' stop loss (the final-error claim reads the error while the train MSE is below it)",
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -53,7 +54,6 @@ def main(io):
                     }
                 )
     write_csv(io.output.table, rows)
-    bound = final_error_bound(paper_values.value(FIGURE, "final_errors")["0.005"], float(p.final_error_factor))
     claims = dynamics_claims(
         instances,
         int(p.target_rank),
@@ -61,7 +61,8 @@ def main(io):
         order=int(p.order),
         log_every=int(p.log_every),
         min_loss=float(p.min_loss),
-        final_error_max=bound,
+        stop_loss=float(p.stop_loss),
+        final_error_factor=float(p.final_error_factor),
     )
     paper_like = int(p.target_rank) == paper_values.value(FIGURE, "target_rank") and int(p.order) == 4
     markers = paper_values.for_figure(FIGURE).get("markers") if paper_like else None

@@ -242,3 +242,16 @@ def max_error_rise(errors: np.ndarray, upto: int | None = None) -> float:
     if err.size == 0:
         return math.nan
     return float(np.max(err - np.minimum.accumulate(err)))
+
+
+def converged_min_error(losses: np.ndarray, errors: np.ndarray, stop_loss: float) -> float:
+    """Lowest error over the log points where the train loss is below ``stop_loss`` (NaN if it never is).
+
+    What a run reached once it fit the observations, whatever an optimizer's oscillation at the minimum does
+    to the error by the time the stopping rule fires (tf Fig. 2: the adaptive step's effective size grows as
+    the gradient vanishes; the error at the stop then depends on the phase of that cycle).
+    """
+    loss = np.asarray(losses, dtype=np.float64)
+    err = np.asarray(errors, dtype=np.float64)
+    sel = np.isfinite(loss) & np.isfinite(err) & (loss < stop_loss)
+    return float(err[sel].min()) if sel.any() else math.nan

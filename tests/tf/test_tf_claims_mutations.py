@@ -22,7 +22,7 @@ from implreg.tf.dynamics_claims import dynamics_claims
 from implreg.tf.natural_claims import natural_claims, table
 
 FIXTURE = Path(__file__).parent / "fixtures" / "smoke_cp_dynamics.npz"
-SMOKE = {"order": 4, "log_every": 25, "min_loss": 4e-7, "final_error_max": 7e-5}
+SMOKE = {"order": 4, "log_every": 25, "min_loss": 4e-7, "stop_loss": 4e-7, "final_error_factor": 10.0}
 SMOKE_UNTESTABLE = {"smallest_init_final_error_small": "smoke"}  # as config.yaml's smoke preset declares
 
 

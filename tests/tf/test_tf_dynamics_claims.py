@@ -41,7 +41,7 @@ def paper_like():
     ]
 
 
-KW = {"order": 4, "log_every": 25, "min_loss": 1e-6, "final_error_max": 7e-5}
+KW = {"order": 4, "log_every": 25, "min_loss": 1e-6, "stop_loss": 1e-8, "final_error_factor": 10.0}
 
 
 def test_paper_like_dynamics_pass_every_claim_and_carry_paper_values():
@@ -60,9 +60,19 @@ def test_instances_report_their_fraction_and_need_a_majority_or_all():
     claims = _by_id(dynamics_claims({0: paper_like(), 1: bad}, 5, 0.05, **KW))
     assert claims["smallest_init_exactly_r_components_rise"].passed is False  # 1/2 is not a majority
     swapped = paper_like()
-    swapped[0]["final_recon_error"], swapped[1]["final_recon_error"] = 3e-2, 7e-6
+    swapped[0]["init_std"], swapped[1]["init_std"] = 0.01, 0.005  # the halved init rises first
     claims = _by_id(dynamics_claims({0: paper_like(), 1: paper_like(), 2: swapped}, 5, 0.05, **KW))
-    assert claims["smaller_init_lower_error"].passed is False  # instance-free: every instance
+    assert claims["emergence_later_for_smaller_init"].passed is False  # instance-free: every instance
+    assert claims["smaller_init_lower_error"].passed is True  # instance-dependent (2/3 is a majority)
+
+
+def test_final_error_claim_reads_the_error_once_fit_and_reports_the_one_at_the_stop():
+    runs = paper_like()
+    runs[0]["final_recon_error"] = 4e-3  # oscillated up by the stop, after reaching 7e-6 while fit
+    c = _by_id(dynamics_claims(runs, 5, 0.05, **KW))["smallest_init_final_error_small"]
+    assert c.passed and c.measured["data_seed 0"]["at_stop"] == 4e-3
+    runs[0]["log_recon_error"] = np.maximum(runs[0]["log_recon_error"], 1e-2)  # never recovers W*
+    assert _by_id(dynamics_claims(runs, 5, 0.05, **KW))["smallest_init_final_error_small"].passed is False
 
 
 @pytest.mark.parametrize("gap", [25, 50])

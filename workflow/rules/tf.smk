@@ -146,6 +146,7 @@ rule plot_tf_dynamics:
         order=len(TF_DYN["shape"]),
         log_every=TF_DYN["log_every"],
         min_loss=TF_DYN["plot_min_loss"],
+        stop_loss=TF_DYN["stop_loss"],
         preset=PRESET,
         figure="tf/cp_dynamics",
         untestable=untestable_of("tf/cp_dynamics"),
