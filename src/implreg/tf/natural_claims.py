@@ -111,6 +111,20 @@ def natural_claims(rows: list[dict]) -> list[Claim]:
                 )
             )
 
+        sel = [r for r in rows if r["dataset"] == ds and r["split"] in SERIES]
+        bad = sorted({f"{r['variant']} R={r['R']} {r['split']}" for r in sel if not math.isfinite(r["mean"])})
+        claims.append(
+            Claim(
+                f"{ds.replace('-', '_')}_all_fits_finite",
+                f"{ds}: every fit trained to the end: finite train and test errors for every variant, R and class",
+                {"non_finite": bad, "n_points": len(sel)},
+                "no NaN or inf; the original and at least one random variant present",
+                bool(sel) and not bad and "original" in variants and bool(rand),
+                paper="every point of Fig. 3 is a finished fit (original, rand image, rand label; R = 1..15)",
+                tolerance_reason="exact",
+                required=True,
+            )
+        )
         add(
             "original_fit_below_variance",
             "original data is fit far below the variance already at R = 1 (train and test)",
