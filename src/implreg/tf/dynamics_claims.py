@@ -56,7 +56,13 @@ def _ref(name: str) -> Any:
 
 
 def instance_checks(
-    runs: list[dict], target_rank: int, threshold: float, order: int, log_every: int, min_loss: float
+    runs: list[dict],
+    target_rank: int,
+    threshold: float,
+    order: int,
+    log_every: int,
+    min_loss: float,
+    stop_loss: float = 1e-8,
 ) -> dict[str, tuple[Any, bool]]:
     """Every claim's (measured, passed) on one instance. runs: one dict per init (see :func:`dynamics_claims`)."""
     runs = sorted(runs, key=lambda r: r["init_std"])
@@ -115,8 +121,11 @@ def instance_checks(
             ok = ok and ratio >= theory / EMERGENCE_SCALING_SLACK
     out["emergence_later_for_smaller_init"] = ({"first_emergence": first, "ratios": ratios}, ok)
 
-    errs = {f"{x['init_std']:g}": float(x["final_recon_error"]) for x in runs}
-    vals = [float(x["final_recon_error"]) for x in runs]
+    vals = [converged_min_error(x["log_mse"], x["log_recon_error"], stop_loss) for x in runs]
+    errs = {
+        f"{x['init_std']:g}": {"min_once_fit": v, "at_stop": float(x["final_recon_error"])}
+        for x, v in zip(runs, vals, strict=True)
+    }
     out["smaller_init_lower_error"] = (
         errs,
         len(runs) > 1 and all(np.isfinite(vals)) and all(a < b for a, b in itertools.pairwise(vals)),
@@ -214,10 +223,13 @@ def _specs(target_rank: int, threshold: float, order: int) -> dict[str, dict[str
             "fraction": ALL,
         },
         "smaller_init_lower_error": {
-            "statement": "smaller init gives a lower final reconstruction error (strictly, for every pair)",
+            "statement": "smaller init gives a lower final reconstruction error (strictly, for every pair): the "
+            "error each init reaches once its train MSE is below the stop loss (the error at the stop beside it)",
             "paper": _ref("final_errors"),
-            "expected": "final error strictly increasing with the init",
-            "tolerance_reason": "exact ordering, as in the paper's 7e-6 < 3e-2 < 8e-2. Instance-dependent: a spurious "
+            "expected": "min error once fit strictly increasing with the init",
+            "tolerance_reason": "exact ordering, as in the paper's 7e-6 < 3e-2 < 8e-2, of the error once fit: by the "
+            "stop the adaptive step's oscillation at the minimum (notes M1) leaves both small inits at ~3e-3 in an "
+            "order set by the phase of that cycle (notes M5: 3.3e-3 vs 3.4e-3). Instance-dependent: a spurious "
             "or unseen component can capture either small init (investigation notes M2: init 0.005 below 0.01 on 5 "
             "of 8 instances), so a majority of the instances, not all",
             "fraction": MAJORITY,
@@ -245,7 +257,7 @@ def dynamics_claims(
     if not isinstance(instances, Mapping):
         instances = {0: list(instances)}
     checks = {
-        seed: instance_checks(runs, target_rank, threshold, order, log_every, min_loss)
+        seed: instance_checks(runs, target_rank, threshold, order, log_every, min_loss, stop_loss)
         for seed, runs in instances.items()
     }
     specs = _specs(target_rank, threshold, order)
