@@ -1,7 +1,7 @@
 """Mutation suite of the tf claims (issue 16): deliberately wrong result sets must make a claim FAIL.
 
 tf Fig. 2: the real smoke histories (tests/tf/fixtures/smoke_cp_dynamics.npz: the smoke preset's two runs,
-init 0.2 and 0.01 from one init draw on the 4^4 CP-rank-2 instance, as train_tf_dynamics wrote them; float32
+init 0.2 and 0.01 (init seeds 0, 1) on the 4^4 CP-rank-2 instance, as train_tf_dynamics wrote them; float32
 copies) pass every claim the smoke preset tests; each mutation breaks one statement of the paper and must turn at least one claim
 to False (never None). tf Fig. 3: per-class results built around the paper's own table (paper_values.yaml)
 pass every claim; each mutation must fail one.
