@@ -89,3 +89,11 @@ def test_emergence_barely_later_for_a_halved_init_fails_the_scaling():
     claims = _by_id(dynamics_claims(runs, 5, 0.05, **KW))
     assert claims["emergence_later_for_smaller_init"].passed is False
     assert "0.005/0.01" in claims["emergence_later_for_smaller_init"].measured["data_seed 0"]["ratios"]
+
+
+def test_smaller_init_less_often_clean_than_the_next_fails():
+    spurious = paper_like()
+    spurious[0] = staircase_run(0.005, [4200, 5300, 6900, 9800, 11300, 12000], 7e-6)  # a 6th at init 0.005
+    claims = _by_id(dynamics_claims({0: spurious, 1: spurious, 2: paper_like()}, 5, 0.05, **KW))
+    c = claims["smaller_init_more_often_clean"]
+    assert c.passed is False and c.measured["data_seed 0"] == {"0.005": "1/3", "0.01": "3/3"}

@@ -133,6 +133,21 @@ def instance_checks(
     return out
 
 
+def run_is_clean(run: dict, target_rank: int, threshold: float, min_loss: float) -> bool:
+    """Exactly r* components rise, none falls back, and the error never rises (over the drawn part)."""
+    cross = threshold_crossings(run["log_top_norms"], threshold)
+    steps = run["log_step"]
+    cut = int(np.searchsorted(steps, _plot_cut(steps, run["log_mse"], min_loss), side="right"))
+    rise = max_error_rise(run["log_recon_error"], cut)
+    return bool(
+        cross["rises"] == target_rank
+        and cross["falls"] == 0
+        and cross["n_final"] == target_rank
+        and np.isfinite(rise)
+        and rise <= MAX_ERROR_RISE
+    )
+
+
 def _plot_cut(log_step: np.ndarray, log_mse: np.ndarray, min_loss: float) -> int:
     below = np.flatnonzero(np.asarray(log_mse) < min_loss)
     return int(log_step[below[0]]) if below.size else int(log_step[-1])
@@ -284,6 +299,30 @@ def dynamics_claims(
             "vanishes and the error oscillates up to ~1e-2 at the minimum; where in that cycle the 51-check "
             "patience ends decides the error at the stop (investigation notes M1), in the authors' code as in ours",
             "fraction": MAJORITY,
+        }
+    stds = sorted({float(x["init_std"]) for runs in instances.values() for x in runs})
+    if len(stds) > 2:  # the inits below the largest (the largest is not incremental: claim above)
+        clean = {
+            f"{sd:g}": [
+                run_is_clean(next(x for x in runs if float(x["init_std"]) == sd), target_rank, threshold, min_loss)
+                for runs in instances.values()
+            ]
+            for sd in stds[:-1]
+        }
+        counts = {k: f"{sum(v)}/{len(v)}" for k, v in clean.items()}
+        frac = [sum(v) for v in clean.values()]  # smallest init first
+        ok = all(a >= b for a, b in itertools.pairwise(frac))
+        for per_seed in checks.values():
+            per_seed["smaller_init_more_often_clean"] = (counts, ok)
+        specs["smaller_init_more_often_clean"] = {
+            "statement": "lower init gives a more incremental process: over the instances, every smaller init "
+            "rises cleanly (exactly r*, none extra at any time, the error never rising) at least as often as the "
+            "next larger one",
+            "paper": "init 0.005 clean, init 0.01 with a spurious 6th component (Fig. 2)",
+            "expected": "instances clean per init, non-increasing with the init (inits below the largest)",
+            "tolerance_reason": "exact counts over the instances fixed in config; 'clean' uses the thresholds of "
+            "the claims above",
+            "fraction": ALL,
         }
     claims = []
     n = len(checks)
