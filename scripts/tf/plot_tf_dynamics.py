@@ -66,7 +66,14 @@ def main(io):
     )
     paper_like = int(p.target_rank) == paper_values.value(FIGURE, "target_rank") and int(p.order) == 4
     markers = paper_values.for_figure(FIGURE).get("markers") if paper_like else None
-    fig = plot_dynamics_figure(runs, float(p.min_loss), markers=markers, instances=instances, drawn_seed=drawn_seed)
+    fig = plot_dynamics_figure(
+        runs,
+        float(p.min_loss),
+        markers=markers,
+        instances=instances,
+        drawn_seed=drawn_seed,
+        stop_loss=float(p.stop_loss),
+    )
     save_figure(fig, io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from implreg.incremental import converged_min_error
 from implreg.plotting.style import apply_style, draw_paper_markers
 
 VARIANT_STYLE = {
@@ -66,13 +67,16 @@ def plot_dynamics_figure(
     markers: list[dict] | None = None,
     instances: dict[int, list[dict]] | None = None,
     drawn_seed: int | None = None,
+    stop_loss: float | None = None,
 ):
     """Fig. 2: top component norms vs iterations per init (one panel each, summer colormap, darkest = largest),
     titled with the final reconstruction error, plus the reconstruction error vs iterations for all inits.
 
     ``instances`` ({data seed: runs}): the other instances the claims are tested on, drawn thin and faded in
     the error panel beside the drawn one (``runs``, data seed ``drawn_seed``). ``markers``: the paper's points
-    (paper_values.yaml, ``axes: -1`` = the error panel), drawn as hollow black diamonds."""
+    (paper_values.yaml, ``axes: -1`` = the error panel), drawn as hollow black diamonds. With ``stop_loss`` the
+    titles add the lowest error once the train MSE is below it (the error at the stop depends on the phase of
+    the adaptive step's oscillation at the minimum)."""
 
     apply_style()
     runs = sorted(runs, key=lambda r: -r["init_std"])
@@ -85,7 +89,10 @@ def plot_dynamics_figure(
         cmap = plt.get_cmap("summer")
         for j in range(k - 1, -1, -1):
             ax.plot(run["log_step"][keep], norms[:, j], color=cmap(j / max(k, 2)), lw=1.4)
-        ax.set_title(f"init {run['init_std']:g} (reconst err: {run['final_recon_error']:.0e})", fontsize=9)
+        title = f"init {run['init_std']:g} (reconst err: {run['final_recon_error']:.0e}"
+        if stop_loss is not None:  # the lowest error once fit: the adaptive step oscillates at the minimum
+            title += f"; min {converged_min_error(run['log_mse'], run['log_recon_error'], stop_loss):.0e}"
+        ax.set_title(title + ")", fontsize=9)
         ax.set_xlabel("iterations")
         ax.set_ylabel("component norms")
         ax.set_ylim(bottom=0)
