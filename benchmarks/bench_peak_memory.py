@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 TARGETS = [
     "results/tf/natural/mnist/original/metrics.json",
     "results/norms/tc/rank1_order4/init0.001/metrics.csv",
-    "results/tf/dynamics/history.npz",
+    "results/tf/dynamics/data0/history.npz",
 ]
 # Cut step counts only: every size (data, models, tensors, ranks) stays the default preset's.
 SHORT = {"norms": {"tc": {"max_steps": 300}}, "tf": {"dynamics": {"max_steps": 300}, "natural": {"epochs": 2}}}

@@ -12,8 +12,6 @@ IO = job_io(
     inputs={"metrics": "train_tf_natural JSONs"},
     outputs={"pdf": "figure", "png": "PNG twin", "claims": "claims JSON", "table": "CSV behind the figure"},
     params={
-        "epochs": "epochs trained",
-        "min_epochs": "epochs needed before claims are testable",
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -32,7 +30,7 @@ def main(io):
         sources.add(res["source"])
     rows = table(results)
     write_csv(io.output.table, rows)
-    claims = natural_claims(rows, int(p.epochs), int(p.min_epochs))
+    claims = natural_claims(rows)
     note = "FAKE smoke data" if "fake" in sources else ""
     save_figure(plot_natural_figure(rows, note), io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)

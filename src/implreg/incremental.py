@@ -153,3 +153,105 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int, bool]]:
     starts = np.concatenate([[0], cuts])
     ends = np.concatenate([cuts - 1, [mask.size - 1]])
     return [(int(s), int(e), bool(mask[s])) for s, e in zip(starts, ends, strict=True)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Scale-free measures of "one component after another" (issue 16): crossings counted over the whole run,
+# separations relative to the emergence times, the error drop each rise brings, the error's largest rise.
+# ----------------------------------------------------------------------------------------------------------
+
+
+def threshold_crossings(top_norms: np.ndarray, threshold: float = 0.05) -> dict[str, Any]:
+    """How many components rose above ``threshold`` and how many fell back, counted over the whole run.
+
+    ``n_above[t]`` is the number of (sorted) norms above the threshold at log point t. Every increase of it is
+    a rise, every decrease a fall, so a spurious component that rises and later falls back (or is overtaken
+    and sinks) adds one rise and one fall even when the count at the end looks right. NaN rows (a finished
+    run's tail) are dropped. Returns ``{"rises", "falls", "n_max", "n_final", "k"}`` (k = norms tracked).
+    """
+    norms = np.asarray(top_norms, dtype=np.float64)
+    norms = norms[np.isfinite(norms).all(axis=1)] if norms.ndim == 2 else norms.reshape(0, 1)
+    k = int(norms.shape[1]) if norms.ndim == 2 else 0
+    if norms.shape[0] == 0:
+        return {"rises": 0, "falls": 0, "n_max": 0, "n_final": 0, "k": k}
+    n_above = (norms > threshold).sum(axis=1)
+    steps = np.diff(np.concatenate([[0], n_above]))
+    return {
+        "rises": int(steps[steps > 0].sum()),
+        "falls": int(-steps[steps < 0].sum()),
+        "n_max": int(n_above.max()),
+        "n_final": int(n_above[-1]),
+        "k": k,
+    }
+
+
+def emergence_separation(times: Sequence[int]) -> dict[str, Any]:
+    """Gaps between consecutive emergence times, absolute and relative to the later time (Δt_j / t_{j+1}).
+
+    Emergence times grow like σ^-(N-2) with the init scale σ (order N), so Δt/t compares runs of any length.
+    A missing time (-1) gives NaN gaps. Returns ``{"gaps", "relative_gaps", "min_gap", "min_relative_gap"}``
+    (min over the gaps; NaN when fewer than two times).
+    """
+    t = np.asarray(times, dtype=np.float64)
+    t = np.where(t < 0, np.nan, t)
+    gaps = np.diff(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = gaps / t[1:]
+    return {
+        "gaps": gaps.tolist(),
+        "relative_gaps": rel.tolist(),
+        "min_gap": float(np.min(gaps)) if gaps.size else math.nan,
+        "min_relative_gap": float(np.min(rel)) if rel.size else math.nan,
+    }
+
+
+def error_drops_at_rises(
+    steps: np.ndarray, errors: np.ndarray, times: Sequence[int], final_error: float | None = None
+) -> list[float]:
+    """The fall of the error each rise brings: err just before t_j minus err just before t_{j+1}.
+
+    "Just before t" is the last log point earlier than t (the first point for t at the start). After the last
+    rise the drop runs to ``final_error`` (default: the last finite logged error). Two components rising
+    together share one drop, so one of them gets ~0; a missing time (-1) gives NaN.
+    """
+    steps = np.asarray(steps)
+    err = np.asarray(errors, dtype=np.float64)
+    keep = np.isfinite(err)
+    steps, err = steps[keep], err[keep]
+    if err.size == 0:
+        return [math.nan] * len(times)
+    end = float(err[-1]) if final_error is None else float(final_error)
+
+    def before(t: int) -> float:
+        if t < 0:
+            return math.nan
+        i = int(np.searchsorted(steps, t, side="left")) - 1
+        return float(err[max(i, 0)])
+
+    levels = [before(int(t)) for t in times] + [end]
+    return [levels[j] - levels[j + 1] for j in range(len(times))]
+
+
+def max_error_rise(errors: np.ndarray, upto: int | None = None) -> float:
+    """Largest rise of the error above its running minimum (0 for a curve that never goes up).
+
+    ``upto``: only the first ``upto`` log points (e.g. the drawn part of a run). NaN points are dropped.
+    """
+    err = np.asarray(errors, dtype=np.float64)[: None if upto is None else max(int(upto), 1)]
+    err = err[np.isfinite(err)]
+    if err.size == 0:
+        return math.nan
+    return float(np.max(err - np.minimum.accumulate(err)))
+
+
+def converged_min_error(losses: np.ndarray, errors: np.ndarray, stop_loss: float) -> float:
+    """Lowest error over the log points where the train loss is below ``stop_loss`` (NaN if it never is).
+
+    What a run reached once it fit the observations, whatever an optimizer's oscillation at the minimum does
+    to the error by the time the stopping rule fires (tf Fig. 2: the adaptive step's effective size grows as
+    the gradient vanishes; the error at the stop then depends on the phase of that cycle).
+    """
+    loss = np.asarray(losses, dtype=np.float64)
+    err = np.asarray(errors, dtype=np.float64)
+    sel = np.isfinite(loss) & np.isfinite(err) & (loss < stop_loss)
+    return float(err[sel].min()) if sel.any() else math.nan

@@ -69,8 +69,6 @@ rule plot_tf_natural:
     resources:
         **job_resources("small"),
     params:
-        epochs=TF_NAT["epochs"],
-        min_epochs=TF_NAT["claims_min_epochs"],
         preset=PRESET,
         figure="tf/tensor_rank_natural_data",
         untestable=untestable_of("tf/tensor_rank_natural_data"),
@@ -79,27 +77,21 @@ rule plot_tf_natural:
 
 
 rule train_tf_dynamics:
+    wildcard_constraints:
+        dseed=r"\d+",
     output:
-        history="results/tf/dynamics/history.npz",
+        history="results/tf/dynamics/data{dseed}/history.npz",
     log:
-        "logs/train_tf_dynamics/train.log",
+        "logs/train_tf_dynamics/data{dseed}.log",
     benchmark:
-        "benchmarks/out/train_tf_dynamics/train.tsv"
+        "benchmarks/out/train_tf_dynamics/data{dseed}.tsv"
     conda:
         CONDA_ENV
     threads: job_threads("train_tf_dynamics")
     resources:
         **job_resources("train_tf_dynamics", gpu=True),
     params:
-        data={
-            "shape": TF_DYN["shape"],
-            "rank": TF_DYN["target_rank"],
-            "num_samples": TF_DYN["num_samples"],
-            "seed": TF_DYN["data_seed"],
-            "task": TF_DYN["task"],
-            "sensing_rank": TF_DYN["sensing_rank"],
-            "super_symmetric": TF_DYN["super_symmetric"],
-        },
+        data=lambda wc: tf_dynamics_data(wc.dseed),
         init_stds=TF_DYN["init_stds"],
         seeds=TF_DYN["init_seeds"],
         train={
@@ -125,7 +117,9 @@ rule train_tf_dynamics:
 
 rule plot_tf_dynamics:
     input:
-        history=rules.train_tf_dynamics.output.history,
+        history=expand(
+            "results/tf/dynamics/data{dseed}/history.npz", dseed=TF_DYN["data_seeds"]
+        ),
     output:
         pdf="figures/tf/cp_dynamics.pdf",
         png=report(
@@ -146,8 +140,12 @@ rule plot_tf_dynamics:
     params:
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],
-        final_error_max=TF_DYN["claim_final_error_max"],
+        data_seeds=TF_DYN["data_seeds"],
+        final_error_factor=TF_DYN["claim_final_error_factor"],
+        order=len(TF_DYN["shape"]),
+        log_every=TF_DYN["log_every"],
         min_loss=TF_DYN["plot_min_loss"],
+        stop_loss=TF_DYN["stop_loss"],
         preset=PRESET,
         figure="tf/cp_dynamics",
         untestable=untestable_of("tf/cp_dynamics"),

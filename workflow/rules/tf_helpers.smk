@@ -4,6 +4,21 @@
 TF = CFG["tf"]
 TF_NAT = TF["natural"]
 TF_DYN = TF["dynamics"]
+
+
+def tf_dynamics_data(dseed):
+    """make_dataset's arguments for one instance (data seed) of Fig. 2."""
+    return {
+        "shape": TF_DYN["shape"],
+        "rank": TF_DYN["target_rank"],
+        "num_samples": TF_DYN["num_samples"],
+        "seed": int(dseed),
+        "task": TF_DYN["task"],
+        "sensing_rank": TF_DYN["sensing_rank"],
+        "super_symmetric": TF_DYN["super_symmetric"],
+    }
+
+
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
 
 

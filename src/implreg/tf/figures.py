@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
-from implreg.plotting.style import apply_style
+from implreg.incremental import converged_min_error
+from implreg.plotting.style import apply_style, draw_paper_markers
 
 VARIANT_STYLE = {
     "original": ("tab:blue", "o", "original"),
@@ -59,9 +61,22 @@ def plot_natural_figure(rows: list[dict], source_note: str = ""):
 INIT_STYLES = [("chocolate", "--"), ("tab:green", "-."), ("tab:blue", "-"), ("tab:purple", ":")]  # largest init first
 
 
-def plot_dynamics_figure(runs: list[dict], min_loss: float):
+def plot_dynamics_figure(
+    runs: list[dict],
+    min_loss: float,
+    markers: list[dict] | None = None,
+    instances: dict[int, list[dict]] | None = None,
+    drawn_seed: int | None = None,
+    stop_loss: float | None = None,
+):
     """Fig. 2: top component norms vs iterations per init (one panel each, summer colormap, darkest = largest),
-    titled with the final reconstruction error, plus the reconstruction error vs iterations for all inits."""
+    titled with the final reconstruction error, plus the reconstruction error vs iterations for all inits.
+
+    ``instances`` ({data seed: runs}): the other instances the claims are tested on, drawn thin and faded in
+    the error panel beside the drawn one (``runs``, data seed ``drawn_seed``). ``markers``: the paper's points
+    (paper_values.yaml, ``axes: -1`` = the error panel), drawn as hollow black diamonds. With ``stop_loss`` the
+    titles add the lowest error once the train MSE is below it (the error at the stop depends on the phase of
+    the adaptive step's oscillation at the minimum)."""
 
     apply_style()
     runs = sorted(runs, key=lambda r: -r["init_std"])
@@ -74,18 +89,37 @@ def plot_dynamics_figure(runs: list[dict], min_loss: float):
         cmap = plt.get_cmap("summer")
         for j in range(k - 1, -1, -1):
             ax.plot(run["log_step"][keep], norms[:, j], color=cmap(j / max(k, 2)), lw=1.4)
-        ax.set_title(f"init {run['init_std']:g} (reconst err: {run['final_recon_error']:.0e})", fontsize=9)
+        title = f"init {run['init_std']:g} (reconst err: {run['final_recon_error']:.0e}"
+        if stop_loss is not None:  # the lowest error once fit: the adaptive step oscillates at the minimum
+            title += f"; min {converged_min_error(run['log_mse'], run['log_recon_error'], stop_loss):.0e}"
+        ax.set_title(title + ")", fontsize=9)
         ax.set_xlabel("iterations")
         ax.set_ylabel("component norms")
         ax.set_ylim(bottom=0)
     ax = axes[-1]
-    for i, run in enumerate(sorted(runs, key=lambda r: -r["init_std"])):
+    stds = [r["init_std"] for r in runs]
+    others = {s: v for s, v in (instances or {}).items() if s != drawn_seed}
+    for other in others.values():
+        for run in other:
+            if run["init_std"] not in stds:
+                continue
+            color, ls = INIT_STYLES[stds.index(run["init_std"]) % len(INIT_STYLES)]
+            ax.plot(run["log_step"], run["log_recon_error"], color=color, ls=ls, lw=0.6, alpha=0.3)
+    for i, run in enumerate(runs):
         color, ls = INIT_STYLES[i % len(INIT_STYLES)]
         ax.plot(run["log_step"], run["log_recon_error"], color=color, ls=ls, label=f"init {run['init_std']:.0e}")
+    draw_paper_markers(ax, markers, axes_index=-1)
     ax.set_xlabel("iterations")
     ax.set_ylabel("reconstruction error")
-    ax.set_ylim(0, 1.05 * max(1.0, *(float(np.nanmax(r["log_recon_error"][: len(r["log_step"])])) for r in runs)))
+    if others:
+        ax.set_title(f"data seed {drawn_seed}; faint: seeds {', '.join(map(str, others))}", fontsize=8)
+    all_runs = list(runs) + [r for v in others.values() for r in v]
+    top = max(1.0, *(float(np.nanmax(r["log_recon_error"])) for r in runs))
+    ax.set_ylim(0, 1.05 * top)
+    ax.set_xlim(0, max(float(r["log_step"][-1]) for r in all_runs))
     ax.legend(fontsize=7)
+    for a in axes:
+        a.xaxis.set_major_locator(MaxNLocator(4))
     fig.tight_layout()
     return fig
 
