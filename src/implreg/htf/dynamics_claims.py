@@ -178,16 +178,24 @@ def rise_claims(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
     claims = []
     if count:
         above = values > thr if np.isfinite(thr) else np.zeros_like(values, dtype=bool)
-        n_ever = int(above.sum(axis=1).max()) if above.size else 0  # most quantities up at once, at any time
+        n_up = above.sum(axis=1)
+        n_ever = int(n_up.max()) if n_up.size else 0  # most quantities up at once, at any time
         n_final = int((finals > thr).sum()) if np.isfinite(thr) else 0
+        falls = np.flatnonzero(np.diff(n_up) < 0)  # a quantity that had risen fell back (a transient one)
+        fell_at = int(steps[falls[0] + 1]) if falls.size else None
         claims.append(
             Claim(
                 f"{claim_prefix}_rank_components_rise",
-                f"{what}: exactly r = {rank}{note} rise above {rel_threshold:g} x the largest final value; at no "
-                "time do more, and all r are up at the end",
-                {"threshold": thr, "max_above_at_any_time": n_ever, "above_at_end": n_final},
-                f"max_above_at_any_time == above_at_end == {rank}",
-                n_ever == n_final == rank,
+                f"{what}: exactly r = {rank}{note} rise above {rel_threshold:g} x the largest final value and stay "
+                "up; at no time are more up, and none rises only to fall back",
+                {
+                    "threshold": thr,
+                    "max_above_at_any_time": n_ever,
+                    "above_at_end": n_final,
+                    "first_fall_back_at": fell_at,
+                },
+                f"max_above_at_any_time == above_at_end == {rank}; the number above never decreases",
+                n_ever == n_final == rank and fell_at is None,
                 paper=paper["count"],
                 tolerance_reason=TOL_COUNT,
             )
