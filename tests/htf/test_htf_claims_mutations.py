@@ -5,7 +5,8 @@ three wrong versions of it. Every wrong version must turn at least one claim Fal
 switch the claim off). Bases:
 
 * dynamics: the smoke preset's MF and CP histories (tests/htf/fixtures/htf_dynamics_runs.npz, rebuilt by
-  fixtures/make_htf_fixtures.py), checked with the smoke targets regenerated from their config;
+  fixtures/make_htf_fixtures.py), checked with the smoke targets regenerated from their config, and the default
+  preset's HT history (below);
 * appendix: the default preset's HT history (the smoke HT run stalls above the stopping tolerance, so it is no
   passing base), every 4th log point, with the root's curves standing in at node {1,2} (the real node curves
   fail the in-turn claim: recorded in test_appendix_default_run_verdict);
@@ -61,11 +62,15 @@ def _verdict(claims) -> dict[str, bool | None]:
 
 
 def _dynamics(hists) -> dict[str, bool | None]:
-    specs = {m: SMOKE["specs"][m] for m in hists}
-    exp = expected_ranks(specs, 0, SMOKE["norm"], STOP_LOSS)
-    return _verdict(
-        dynamics_claims(hists, exp, specs, SMOKE["norm"], STOP_LOSS, SMOKE["max_steps"], REL_THR, HALF, DROP)
-    )
+    """Smoke settings for mf / cp; the default preset's for ht (its base is the default HT run)."""
+    out = {}
+    for model, h in hists.items():
+        spec, norm, cap = (
+            (DEFAULT_HT, 64.0, 500000) if model == "ht" else (SMOKE["specs"][model], SMOKE["norm"], SMOKE["max_steps"])
+        )
+        exp = expected_ranks({model: spec}, 0, norm, STOP_LOSS, {model: h})
+        out |= _verdict(dynamics_claims({model: h}, exp, {model: spec}, norm, STOP_LOSS, cap, REL_THR, HALF, DROP))
+    return out
 
 
 def _base(model: str) -> dict:
@@ -91,11 +96,16 @@ def _all_at_once(h):
     return _set_top(h, top)
 
 
+def _n_up(h) -> int:
+    """The components up at the end of the real run (the first column that stays down)."""
+    return int((h["final_top"] > REL_THR * h["final_top"].max()).sum())
+
+
 def _too_many(h):
-    """A third component rises at the end to 30% of the largest value."""
+    """One component more than the run learned rises over the second half to 30% of the largest value."""
     top = h["log_top"].copy()
     n = top.shape[0]
-    top[n // 2 :, 2] = np.linspace(0, 0.3 * top[-1, 0], n - n // 2)
+    top[n // 2 :, _n_up(h)] = np.linspace(0, 0.3 * top[-1, 0], n - n // 2)
     return _set_top(h, -np.sort(-top, axis=1))
 
 
@@ -104,7 +114,7 @@ def _transient_extra(h):
     top = h["log_top"].copy()
     n = top.shape[0]
     bump = 0.3 * top[-1, 0] * np.sin(np.linspace(0, np.pi, n // 3)) ** 2
-    top[n // 3 : n // 3 + bump.size, 2] = bump
+    top[n // 3 : n // 3 + bump.size, _n_up(h)] = bump
     return _set_top(h, -np.sort(-top, axis=1))
 
 
@@ -146,13 +156,13 @@ DYN_MUTATIONS = {
 }
 
 
-@pytest.mark.parametrize("model", ["mf", "cp"])
+@pytest.mark.parametrize("model", ["mf", "cp", "ht"])
 def test_dynamics_base_passes(model):
     res = _dynamics({model: _base(model)})
     assert all(v is True for v in res.values()), res
 
 
-@pytest.mark.parametrize("model", ["mf", "cp"])
+@pytest.mark.parametrize("model", ["mf", "cp", "ht"])
 @pytest.mark.parametrize("mutation", sorted(DYN_MUTATIONS))
 def test_dynamics_mutation_fails_a_claim(model, mutation):
     res = _dynamics({model: DYN_MUTATIONS[mutation](_base(model))})
