@@ -1,9 +1,11 @@
 """htf paper, appendix: HT local component norms at inner nodes and top singular values of matricizations."""
 
+import numpy as np
+
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
 from implreg.htf.dynamics import load_history, mat_key, node_key
-from implreg.htf.dynamics_claims import appendix_claims, untestable_reason
+from implreg.htf.dynamics_claims import appendix_claims, target_matricizations
 from implreg.htf.figures import plot_appendix_figure
 from implreg.io import write_csv
 from implreg.plotting.style import save_figure
@@ -21,9 +23,11 @@ IO = job_io(
         "matricizations": "1-based row modes of the matricizations drawn",
         "start_iter": "first iteration drawn",
         "rel_threshold": "a quantity has risen above this fraction of its panel's largest final value",
-        "min_gap": "iterations between consecutive emergences for them to count as distinct",
+        "half_rise": "a quantity has risen once at this fraction of its own final value",
         "max_steps": "the run's step cap",
-        "min_steps": "step cap below which the claims are untestable",
+        "spec": "the HT model's spec (the target is regenerated from it)",
+        "data_seed": "the target's seed",
+        "target_norm": "||ground truth||_F",
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -44,6 +48,12 @@ def main(io):
             row.update({f"{key}_top_{j}": float(v) for j, v in enumerate(h[f"log_{key}"][i])})
         rows.append(row)
     write_csv(io.output.table, rows)
+    mats = [list(p.node), *p.matricizations]
+    target_mats = target_matricizations(p.spec, int(p.data_seed), float(p.target_norm), mats, 10**6)
+    for rows in p.matricizations:  # the history must belong to the config's target
+        mk = mat_key(rows)
+        if f"target_{mk}" in h and not np.allclose(h[f"target_{mk}"], target_mats[mk][: len(h[f"target_{mk}"])]):
+            raise ValueError(f"{io.input.history}: its target differs from the config's ({mk}); retrain")
     claims = appendix_claims(
         h,
         p.node,
@@ -51,9 +61,10 @@ def main(io):
         p.matricizations,
         int(p.n_entries),
         float(p.stop_loss),
+        int(p.max_steps),
         float(p.rel_threshold),
-        int(p.min_gap),
-        untestable_reason(p.max_steps, p.min_steps),
+        float(p.half_rise),
+        target_mats,
     )
     save_figure(plot_appendix_figure(h, nodes, p.matricizations, int(p.start_iter)), io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)

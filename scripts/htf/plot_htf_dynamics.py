@@ -3,7 +3,7 @@
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
 from implreg.htf.dynamics import describe, load_history
-from implreg.htf.dynamics_claims import dynamics_claims, expected_ranks, untestable_reason
+from implreg.htf.dynamics_claims import dynamics_claims, expected_ranks
 from implreg.htf.figures import plot_dynamics_figure
 from implreg.io import write_csv
 from implreg.plotting.style import save_figure
@@ -18,11 +18,12 @@ IO = job_io(
         "specs": "dict model -> its spec (sizes, target rank(s))",
         "start_iters": "dict model -> first iteration drawn",
         "rel_threshold": "a quantity has risen above this fraction of its panel's largest final value",
-        "min_gap": "iterations between consecutive emergences for them to count as distinct",
-        "final_error_max": "bound on the final reconstruction error",
+        "half_rise": "a quantity has risen once at this fraction of its own final value",
+        "min_rel_error_drop": "each rise must lower the reconstruction error by this fraction of its value",
         "stop_loss": "the runs' stopping tolerance (target directions below it are not expected to rise)",
         "max_steps": "the runs' step cap",
-        "min_steps": "step cap below which the claims are untestable",
+        "data_seed": "the targets' seed (the expected ranks are decided from the regenerated targets)",
+        "target_norm": "||ground truth||_F",
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -46,13 +47,17 @@ def main(io):
                 }
             )
     write_csv(io.output.table, rows, columns=list(max(rows, key=len)) if rows else None)
+    expected = expected_ranks(p.specs, int(p.data_seed), float(p.target_norm), float(p.stop_loss), hists)
     claims = dynamics_claims(
         hists,
-        expected_ranks(hists, p.specs, float(p.stop_loss)),
+        expected,
+        p.specs,
+        float(p.target_norm),
+        float(p.stop_loss),
+        int(p.max_steps),
         float(p.rel_threshold),
-        int(p.min_gap),
-        float(p.final_error_max),
-        untestable_reason(p.max_steps, p.min_steps),
+        float(p.half_rise),
+        float(p.min_rel_error_drop),
     )
     subtitles = {m: describe(m, p.specs[m]) for m in MODELS}
     save_figure(plot_dynamics_figure(hists, subtitles, p.start_iters), io.output.pdf, io.output.png)

@@ -24,6 +24,7 @@ from implreg.htf.dynamics import (
     make_mf_target,
     make_problem,
     matricize,
+    target_spectrum,
     train_htf_dynamics,
 )
 from implreg.htf.dynamics_claims import (
@@ -31,8 +32,7 @@ from implreg.htf.dynamics_claims import (
     dynamics_claims,
     expected_ranks,
     resolvable_rank,
-    rise_claims,
-    untestable_reason,
+    target_matricizations,
 )
 
 
@@ -194,101 +194,125 @@ def test_mf_training_learns_the_target():
 # --- claims -------------------------------------------------------------------------------------------------
 
 
-def _history(times, plateaus, n=400, k=10, every=25, final_error=1e-3, noise=1e-3):
-    """Top-k curves (sorted) where component j jumps from noise to plateaus[j] at times[j]."""
+def _history(times, plateaus, n=400, k=10, every=25, final_error=1e-3, noise=1e-3, ramp=100):
+    """Top-k curves (sorted) where component j ramps from noise to plateaus[j] over ``ramp`` steps from times[j];
+    the reconstruction error falls by each component's share as it rises."""
     steps = np.arange(n) * every
     vals = np.full((n, k), noise) * (1 - np.arange(k) / (2 * k))
+    share = np.zeros(n)
+    total = float(np.sum(np.square(plateaus)))
     for j, (t, p) in enumerate(zip(times, plateaus, strict=True)):
-        vals[:, j] = np.where(steps >= t, p, vals[:, j])
+        frac = np.clip((steps - t) / ramp, 0, 1)
+        vals[:, j] = np.maximum(vals[:, j], p * frac)
+        share += frac * p**2 / total
     vals = -np.sort(-vals, axis=1)
+    err = np.sqrt(np.clip(1 - share, 0, 1)) + final_error
     return {
         "log_step": steps,
         "log_top": vals,
         "final_top": vals[-1],
-        "final_recon_error": final_error,
+        "log_recon_error": err,
+        "final_recon_error": float(err[-1]),
+        "final_mse": 1e-6,
         "converged": True,
         "steps": int(steps[-1]) + every,
     }
 
 
 GOOD = {"times": [0, 1100, 2300, 2900, 4400], "plateaus": [36.5, 32, 28, 23, 20]}
+SPEC = {"mf": {"dim": 64, "target_rank": 5}, "cp": {"order": 3, "dim": 16}, "ht": {"order": 4, "dim": 8}}
+EXP5 = {"rank": 5, "note": "", "unresolved_share": 0.0}
 
 
 def _passed(claims):
     return {c.id: c.passed for c in claims}
 
 
+def _dyn(hists, exp=None):
+    exp = exp or {m: EXP5 for m in hists}
+    specs = {m: SPEC[m] for m in hists}
+    return _passed(dynamics_claims(hists, exp, specs, 64.0, 5e-5, 500000, 0.05, 0.5, 0.05))
+
+
 def test_claims_pass_on_a_good_history():
     hists = {m: _history(**GOOD) for m in ("mf", "cp", "ht")}
-    res = _passed(dynamics_claims(hists, {"mf": 5, "cp": 5, "ht": 5}, 0.01, 100, 0.05))
-    assert len(res) == 9 and all(res.values()), res
+    res = _dyn(hists)
+    assert len(res) == 15 and all(res.values()), res
 
 
 def test_claims_fail_when_seven_rise():
-    h = _history([0, 500, 1000, 1500, 2000, 2500, 3000], [30, 25, 20, 15, 10, 8, 6])
-    res = _passed(rise_claims("mf", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+    res = _dyn({"mf": _history([0, 500, 1000, 1500, 2000, 2500, 3000], [30, 25, 20, 15, 10, 8, 6])})
     assert res["mf_rank_components_rise"] is False
 
 
-def test_claims_fail_on_simultaneous_emergence():
-    h = _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])
-    res = _passed(rise_claims("cp", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+def test_claims_fail_on_simultaneous_or_overlapping_emergence():
+    res = _dyn({"cp": _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])})
     assert res["cp_components_rise_in_turn"] is False and res["cp_rank_components_rise"] is True
-    h = _history([0, 1100, 1150, 2900, 4400], GOOD["plateaus"])  # 2 log points apart: closer than min_gap
-    res = _passed(rise_claims("cp", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
+    # 25 iterations apart, then the second emerges while the first is still below half its plateau
+    res = _dyn({"cp": _history([0, 1100, 1125, 2900, 4400], GOOD["plateaus"], ramp=400)})
     assert res["cp_components_rise_in_turn"] is False
 
 
-def test_claims_fail_when_too_few_rise_or_error_large():
+def test_claims_fail_when_too_few_rise_or_error_large_or_capped():
     hists = {"mf": _history(GOOD["times"][:3], GOOD["plateaus"][:3]), "cp": _history(**GOOD, final_error=0.4)}
-    res = _passed(dynamics_claims(hists, {"mf": 5, "cp": 5}, 0.01, 100, 0.05))
+    res = _dyn(hists)
     assert res["mf_rank_components_rise"] is False and res["mf_components_rise_in_turn"] is False
     assert res["cp_final_error_small"] is False and res["cp_rank_components_rise"] is True
-    unconverged = {"ht": {**_history(**GOOD), "converged": False}}
-    assert _passed(dynamics_claims(unconverged, {"ht": 5}, 0.01, 100, 0.05))["ht_final_error_small"] is False
+    res = _dyn({"ht": {**_history(**GOOD), "converged": False}})
+    assert res["ht_converged"] is False
 
 
-def test_claims_untestable_are_null_never_passed():
-    why = untestable_reason(3000, 100000)
-    assert why and untestable_reason(500000, 100000) is None
-    hists = {"mf": _history(**GOOD)}
-    claims = dynamics_claims(hists, {"mf": 5}, 0.01, 100, 0.05, testable=why)
-    assert [c.passed for c in claims] == [None, None, None]
-    h = _history(**GOOD, k=5)  # top_k == rank: "the rest stay below" cannot be seen
-    res = _passed(rise_claims("mf", "x", h["log_step"], h["log_top"], h["final_top"], 5, 0.01, 100))
-    assert res["mf_rank_components_rise"] is None
+def test_convergence_claims_are_required_and_top_k_must_exceed_rank():
+    claims = dynamics_claims({"mf": _history(**GOOD)}, {"mf": EXP5}, SPEC, 64.0, 5e-5, 500000, 0.05, 0.5, 0.05)
+    assert [c.id for c in claims if c.required] == ["mf_converged"]
+    with pytest.raises(ConfigError, match="top_k"):
+        _dyn({"mf": _history(**GOOD, k=5)})
 
 
 def test_appendix_claims():
     h = _history(**GOOD)
     h["log_node_1_2"], h["final_node_1_2"] = h["log_top"], h["final_top"]
     h["final_mat_1_2"] = np.r_[[30, 20, 10, 5, 2], np.full(5, 1e-4)]
-    h["target_mat_1_2"] = np.r_[[31, 19, 11, 5, 2], np.zeros(5)]
-    h["final_mat_1_3"] = h["target_mat_1_3"] = np.linspace(30, 3, 10)
-    res = _passed(appendix_claims(h, [1, 2], 5, [[1, 2], [1, 3]], 4096, 5e-5, 0.01, 100))
-    assert res == {
+    tm = {"mat_1_2": np.r_[[31, 19, 11, 5, 2], np.zeros(5)], "mat_1_3": np.linspace(30, 3, 25)}
+    h["final_mat_1_3"] = np.linspace(30, 3, 10)
+
+    def run(h, mats=([1, 2], [1, 3])):
+        return _passed(appendix_claims(h, [1, 2], 5, list(mats), 4096, 5e-5, 500000, 0.05, 0.5, tm))
+
+    assert run(h) == {
+        "ht_converged": True,
         "ht_node_1_2_components_rise_in_turn": True,
         "ht_matricization_ranks_match_target": True,
     }
     h["final_mat_1_3"] = np.r_[np.linspace(30, 3, 5), np.full(5, 1e-4)]  # learned {1,3} too low-rank
-    res = _passed(appendix_claims(h, [1, 2], 5, [[1, 2], [1, 3]], 4096, 5e-5, 0.01, 100))
-    assert res["ht_matricization_ranks_match_target"] is False
+    assert run(h)["ht_matricization_ranks_match_target"] is False
     h["log_node_1_2"] = _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])["log_top"]  # two together
-    res = _passed(appendix_claims(h, [1, 2], 5, [[1, 2]], 4096, 5e-5, 0.01, 100))
-    assert res["ht_node_1_2_components_rise_in_turn"] is False
+    assert run(h, [[1, 2]])["ht_node_1_2_components_rise_in_turn"] is False
 
 
-def test_expected_ranks_count_only_resolvable_directions():
-    """A target direction whose MSE share σ²/#entries is below the stopping tolerance is not expected to rise."""
+def test_expected_ranks_are_decided_from_the_config_target():
+    """A target direction whose MSE share σ²/#entries is below the stopping tolerance is not expected to rise;
+    the count comes from the regenerated target, and a history of another target is refused."""
     assert resolvable_rank(np.array([59.0, 24.7, 2.06, 1.45, 0.015, 0.0]), 4096, 5e-5) == 4
-    specs = {"ht": {"order": 4, "dim": 8, "target_ranks": [5, 5]}, "cp": {"target_rank": 5}}
-    hists = {"ht": {"target_top": np.array([59.0, 24.7, 2.06, 1.45, 0.015, 0.0])}, "cp": {}}
-    ranks = expected_ranks(hists, specs, 5e-5)
-    assert ranks["ht"][0] == 4 and "target rank 5, of which 4 resolvable" in ranks["ht"][1]
-    assert ranks["cp"] == (5, "target rank 5")
-    h = _history(GOOD["times"][:4], GOOD["plateaus"][:4])
-    res = _passed(dynamics_claims({"ht": h}, {"ht": ranks["ht"]}, 0.01, 100, 0.05))
-    assert res["ht_rank_components_rise"] and res["ht_components_rise_in_turn"]
+    specs = {"ht": {"order": 4, "dim": 8, "target_ranks": [5, 5]}, "mf": {"dim": 16, "target_rank": 2}}
+    exp = expected_ranks(specs, 0, 64.0, 5e-5)
+    assert exp["ht"]["rank"] == 4 and "target rank 5, of which 4 resolvable" in exp["ht"]["note"]
+    assert exp["ht"]["unresolved_share"] == pytest.approx(0.0147**2 / 64**2, rel=0.01)
+    assert exp["mf"]["rank"] == 2
+    good = {"ht": {"target_top": target_spectrum("ht", specs["ht"], 0, 64.0)[:10]}}
+    assert expected_ranks({"ht": specs["ht"]}, 0, 64.0, 5e-5, good)["ht"]["rank"] == 4
+    with pytest.raises(ValueError, match="differs from the config"):
+        expected_ranks({"ht": specs["ht"]}, 1, 64.0, 5e-5, good)
+    tm = target_matricizations({**specs["ht"], "widths": [5, 5]}, 0, 64.0, [[1, 2], [1, 3]], 100)
+    assert resolvable_rank(tm["mat_1_2"], 4096, 5e-5) == 4 and resolvable_rank(tm["mat_1_3"], 4096, 5e-5) > 10
+
+
+def test_cp_target_spectrum_is_the_targets_component_norms():
+    spec = {"order": 3, "dim": 6, "target_rank": 2}
+    norms = target_spectrum("cp", spec, 0, 16.0)
+    assert norms.shape == (2,) and norms[0] >= norms[1] > 0
+    target = make_problem("cp", spec, 10, 0, 16.0)["target"]
+    assert np.linalg.norm(target) == pytest.approx(16.0)
 
 
 # --- scripts ------------------------------------------------------------------------------------------------

@@ -391,15 +391,17 @@ def test_claims_fail_without_drop_or_recovery():
     no_drop = {**GOOD, (160, 0.0): 60.0, (160, 0.1): 60.2, (160, 1.0): 60.5}
     claims = {c.id: c for c in locality_claims(summary(_runs(no_drop)))}
     assert claims["baseline_drops_to_chance"].passed is False
-    assert claims["regularizer_recovers_gap"].passed is None  # nothing to recover
+    assert claims["regularizer_recovers_gap"].passed is False  # nothing to recover: a failure, never a null
     no_recovery = {**GOOD, (160, 1.0): 50.0}
     claims = {c.id: c for c in locality_claims(summary(_runs(no_recovery)))}
     assert claims["baseline_drops_to_chance"].passed is True
     assert claims["regularizer_recovers_gap"].passed is False
     disagree = {**GOOD, (0, 1.0): 52.0}
     assert locality_claims(summary(_runs(disagree)))[0].passed is False
-    untested = locality_claims(summary(_runs(GOOD)), testable=False, why_untestable="smoke")
-    assert all(c.passed is None for c in untested)
+    two_lams = {k: v for k, v in GOOD.items() if k[1] != 0.1}  # the grid's shape: null, for the preset to declare
+    claims = {c.id: c for c in locality_claims(summary(_runs(two_lams)))}
+    assert claims["gain_grows_with_lambda"].passed is None
+    assert all(c.passed is True for cid, c in claims.items() if cid != "gain_grows_with_lambda")
 
 
 def test_calibration_names_the_knobs():
@@ -430,17 +432,23 @@ def test_plot_script_on_fabricated_metrics(tmp_path, repo):
         "metric": "test_acc_last",
         "preset": "default",
         "figure": "htf/locality_is_same_class",
-        "claims": {"agree_tol": 3, "min_drop": 8, "chance_tol": 10, "recover_frac": 0.25, "min_epochs": 10},
+        "claims": {"agree_tol": 3, "min_drop": 8, "chance_tol": 10, "recover_frac": 0.25},
+        "untestable": {},
     }
+    cal = tmp_path / "calibration.json"
+    cal.write_text(json.dumps(check_drop(60.5, 50.0)))
     out = {k: tmp_path / f"fig.{k}" for k in ("pdf", "png")} | {
         "claims": tmp_path / "fig.claims.json",
         "table": tmp_path / "table.csv",
     }
     cmd = [sys.executable, str(repo / "scripts" / "htf" / "plot_locality.py"), "--input", f"metrics={','.join(files)}"]
+    cmd += [f"calibration={cal}"]
     cmd += ["--output", *[f"{k}={v}" for k, v in out.items()], "--params", json.dumps(params)]
     subprocess.run(cmd, check=True, capture_output=True, env={"PYTHONPATH": str(repo / "src"), "PATH": ""})
     claims = json.loads(out["claims"].read_text())
-    assert claims["preset"] == "default" and all(c["passed"] for c in claims["claims"])
+    assert claims["preset"] == "default" and all(c["passed"] for c in claims["claims"]), claims
+    assert {c["id"] for c in claims["claims"]} >= {"calibration_baseline_drops", "gain_grows_with_lambda"}
+    assert all(c["paper"] is not None and c["tolerance_reason"] for c in claims["claims"])
     assert out["pdf"].stat().st_size > 0 and "fashion-mnist" in out["table"].read_text()
 
 

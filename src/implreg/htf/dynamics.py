@@ -223,11 +223,17 @@ def make_cp_target(
     """CP-rank-r tensor: factors i.i.d. N(0, 1), all scaled by c^{1/order} so that ‖T*‖_F = fro_norm."""
     if order < 2 or dim < 1 or rank < 1:
         raise ConfigError(f"CP target: need order >= 2, dim >= 1, rank >= 1, got {order}, {dim}, {rank}.")
+    return cp_reconstruct(cp_target_factors(order, dim, rank, seed, fro_norm))[0].numpy()
+
+
+def cp_target_factors(
+    order: int, dim: int, rank: int, seed: int | np.random.Generator, fro_norm: float = 64.0
+) -> list[Tensor]:
+    """The factors ``[1, dim, rank]`` of :func:`make_cp_target`'s tensor (same draws, same scaling)."""
     rng = _rng(seed)
     factors = [torch.from_numpy(rng.standard_normal((1, dim, rank))) for _ in range(order)]
     c = float(fro_norm) / float(cp_reconstruct(factors).norm())
-    factors = [f * c ** (1.0 / order) for f in factors]
-    return cp_reconstruct(factors)[0].numpy()
+    return [f * c ** (1.0 / order) for f in factors]
 
 
 def make_ht_target(
@@ -269,6 +275,27 @@ def make_problem(model: Model, spec: Mapping[str, Any], num_samples: int, seed: 
         )
     idx = np.random.default_rng(obs_ss).permutation(target.size)[:num_samples].astype(np.int64)
     return {"target": target, "indices": idx, "values": target.reshape(-1)[idx].copy()}
+
+
+def target_spectrum(model: Model, spec: Mapping[str, Any], seed: int, fro_norm: float) -> np.ndarray:
+    """The ground truth's own spectrum, from the config alone (no training): what the panel should learn.
+
+    MF: singular values of W*; HT: singular values of the root split {1..N/2} (its rank is the fewest root
+    components that represent T*); CP: the target's component norms (its CP factors as drawn by
+    :func:`make_problem`), sorted. Drawn from the same stream as :func:`make_problem`'s target.
+    """
+    target_ss, _ = np.random.SeedSequence(int(seed)).spawn(2)
+    trng = np.random.default_rng(target_ss)
+    if model == "mf":
+        return np.linalg.svd(make_mf_target(spec["dim"], spec["target_rank"], trng, fro_norm), compute_uv=False)
+    if model == "cp":
+        factors = cp_target_factors(spec["order"], spec["dim"], spec["target_rank"], trng, fro_norm)
+        return np.sort(component_norms(factors)[0].numpy())[::-1].copy()
+    if model == "ht":
+        target = make_ht_target(spec["order"], spec["dim"], spec["target_ranks"], trng, fro_norm)
+        half = range(1, int(spec["order"]) // 2 + 1)
+        return target_matricization_svs(target, half, int(spec["dim"]) ** len(half))
+    raise ConfigError(f"model must be one of {MODELS}, got {model!r}.")
 
 
 # ----------------------------------------------------------------------------------------------------------
