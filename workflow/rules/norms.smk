@@ -37,6 +37,32 @@ rule train_dmf:
         "../../scripts/norms/train_dmf.py"
 
 
+rule solve_dmf_flow:
+    input:
+        history=rules.train_dmf.output.history,
+    output:
+        table="results/norms/dmf/{setting}/depth{depth}/flow.csv",
+        summary="results/norms/dmf/{setting}/depth{depth}/flow_summary.json",
+    log:
+        "logs/solve_dmf_flow/{setting}_depth{depth}.log",
+    benchmark:
+        "benchmarks/out/solve_dmf_flow/{setting}_depth{depth}.tsv"
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        **job_resources("small"),
+    params:
+        depth=lambda wc: int(wc.depth),
+        observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
+        det_sign=lambda wc: DMF_SETTINGS[wc.setting]["det_sign"],
+        init_scale_mode=DMF["init_scale_mode"],
+        stop_loss=DMF["stop_loss"],
+        flow=DMF["flow"],
+    script:
+        "../../scripts/norms/solve_dmf_flow.py"
+
+
 rule measure_dmf:
     input:
         history=rules.train_dmf.output.history,
