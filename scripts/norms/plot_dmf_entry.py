@@ -6,16 +6,24 @@ from implreg.cli import job_io, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms.dmf_claims import entry_claims
 from implreg.norms.figures import plot_entry_figure
+from implreg.norms.flow_claims import flow_claims
 from implreg.plotting.style import save_figure
 
 IO = job_io(
     __doc__,
-    inputs={"table": "metrics CSV from measure_dmf", "summary": "summary JSON from measure_dmf"},
+    inputs={
+        "table": "metrics CSV from measure_dmf",
+        "summary": "summary JSON from measure_dmf",
+        "flow_table": "flow CSV from solve_dmf_flow",
+        "flow_summary": "flow summary JSON from solve_dmf_flow",
+    },
     outputs={"pdf": "figure PDF", "png": "PNG twin", "claims": "claims JSON"},
     params={
         "depth": "depth",
         "stop_loss": "loss threshold",
         "observations": "(b12, b21, b22) of the problem",
+        "det_sign": "sign of det(W) at init",
+        "departure_rtol": "relative |w11| gap at which GD has left the flow",
         "preset": "preset name",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
@@ -28,8 +36,10 @@ def main(io):
     p = io.params
     obs = [float(v) for v in p.observations]
     claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure)
+    flow = read_csv_rows(io.input.flow_table), read_json(io.input.flow_summary)
+    claims += flow_claims(flow[1], flow[0], int(p.det_sign), float(p.departure_rtol))
     markers = paper_values.for_figure(p.figure).get("markers")
-    fig = plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss), markers)
+    fig = plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss), markers, flow)
     save_figure(fig, io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 

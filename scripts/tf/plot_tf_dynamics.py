@@ -1,7 +1,5 @@
 """tf paper Fig. 2: incremental learning of CP components (norms per init) and the reconstruction error."""
 
-import numpy as np
-
 from implreg import paper_values
 from implreg.claims import write_claims
 from implreg.cli import job_io, paths, run

@@ -86,6 +86,8 @@ rule plot_dmf_entry:
     input:
         table="results/norms/dmf/main/depth{depth}/metrics.csv",
         summary="results/norms/dmf/main/depth{depth}/summary.json",
+        flow_table="results/norms/dmf/main/depth{depth}/flow.csv",
+        flow_summary="results/norms/dmf/main/depth{depth}/flow_summary.json",
     output:
         pdf="figures/norms/dmf_unobserved_entry_depth{depth}.pdf",
         png=report(
@@ -106,6 +108,8 @@ rule plot_dmf_entry:
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
         observations=DMF["main_observations"],
+        det_sign=DMF["main_det_sign"],
+        departure_rtol=DMF["flow"]["departure_rtol"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
         untestable=lambda wc: untestable_of(

@@ -24,8 +24,7 @@ rule claims_table:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     script:
         "../../scripts/core/claims_table.py"
 
@@ -53,8 +52,7 @@ rule build_report:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         benchmarks=report_benchmarks(),
         seeds=report_seeds(),
@@ -76,8 +74,7 @@ rule check_claims:
         CONDA_ENV
     threads: job_threads("small")
     resources:
-        mem_mb=job_mem_mb("small"),
-        runtime=job_runtime("small"),
+        **job_resources("small"),
     params:
         claims=claims_of(ALL_FIGURES),
         must_pass=CFG.get("claims_must_pass", True),

@@ -18,15 +18,16 @@ def report_benchmarks():
     out = {}
     for d in DMF_DEPTHS:
         out[f"norms/dmf_unobserved_entry_depth{d}"] = [
-            _bench("train_dmf", f"main_depth{d}")
+            _bench(rule, f"main_depth{d}") for rule in ("train_dmf", "solve_dmf_flow")
         ]
     out["norms/dmf_norms_rank"] = [
         _bench("train_dmf", f"main_depth{d}") for d in DMF_DEPTHS
     ]
     for d in DMF_PERTURBED_DEPTHS:
         out[f"norms/dmf_perturbed_unobserved_entry_depth{d}"] = [
-            _bench("train_dmf", f"perturbed_eps{fmt_num(e)}_depth{d}")
+            _bench(rule, f"perturbed_eps{fmt_num(e)}_depth{d}")
             for e in DMF["perturbed_epsilons"]
+            for rule in ("train_dmf", "solve_dmf_flow")
         ]
     for exp in TC_EXPERIMENTS:
         inits = [fmt_num(i) for i in TC["init_stds"]]
@@ -35,7 +36,9 @@ def report_benchmarks():
             + [_bench("measure_tc", f"{exp}_init{i}") for i in inits]
             + [_bench("measure_tc_linear", exp)]
         )
-    out["tf/cp_dynamics"] = [_bench("train_tf_dynamics", "train")]
+    out["tf/cp_dynamics"] = [
+        _bench("train_tf_dynamics", f"data{s}") for s in TF_DYN["data_seeds"]
+    ]
     out["tf/tensor_rank_natural_data"] = [
         _bench("train_tf_natural", f"{ds}_{var}")
         for ds in TF_NAT["datasets"]
@@ -75,7 +78,7 @@ def report_seeds():
             "run seed": TC["seed"],
         }
     out["tf/cp_dynamics"] = {
-        "data seed": TF_DYN["data_seed"],
+        "data seeds": TF_DYN["data_seeds"],
         "init seeds": TF_DYN["init_seeds"],
     }
     out["tf/tensor_rank_natural_data"] = {"seed": TF_NAT["seed"]}

@@ -77,14 +77,14 @@ rule plot_tf_natural:
 
 
 rule train_tf_dynamics:
-    wildcard_constraints:
-        dseed=r"\d+",
     output:
         history="results/tf/dynamics/data{dseed}/history.npz",
     log:
         "logs/train_tf_dynamics/data{dseed}.log",
     benchmark:
         "benchmarks/out/train_tf_dynamics/data{dseed}.tsv"
+    wildcard_constraints:
+        dseed=r"\d+",
     conda:
         CONDA_ENV
     threads: job_threads("train_tf_dynamics")

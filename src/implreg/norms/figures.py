@@ -97,11 +97,30 @@ def markers_in_range(markers, x_min=None, x_max=None):
     return out
 
 
-def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None):
-    """Fig. 1 panel: one depth, with the paper's own points (paper_values.yaml) reached at this stop_loss."""
+def draw_flow(ax, flow_rows, flow_summaries, stop_loss):
+    """The gradient flow of each run as a thin orange line, and an x where GD left it (issue 19)."""
+    by_run = _runs(flow_rows)
+    for i, (_run, sel) in enumerate(sorted(by_run.items())):
+        loss = np.array([r["loss"] for r in sel])
+        keep = loss >= stop_loss
+        ax.plot(loss[keep], np.abs([r["w11"] for r in sel])[keep], color="tab:orange", lw=0.7, zorder=2,
+                label="gradient flow" if i == 0 else None)  # fmt: skip
+    left = [s for s in flow_summaries if s["departure"]["left"]]
+    for i, s in enumerate(left):
+        sel = by_run[s["run"]]
+        x = s["departure"]["loss"]
+        y = np.interp(np.log(x), np.log([r["loss"] for r in sel][::-1]), np.abs([r["w11"] for r in sel])[::-1])
+        ax.plot(x, y, "x", color="tab:orange", ms=6, mew=1.2, zorder=4, label="GD leaves the flow" if i == 0 else None)
+
+
+def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None, flow=None):
+    """Fig. 1 panel: one depth, with the paper's own points (paper_values.yaml) reached at this stop_loss, and
+    the gradient flow of every run (flow = (rows, summaries) of solve_dmf_flow) when given."""
     apply_style()
     fig, ax = plt.subplots(figsize=(3.4, 3.9))
     norm = draw_entry_panel(ax, rows, summaries, stop_loss, f"depth {depth}")
+    if flow is not None:
+        draw_flow(ax, *flow, stop_loss)
     shown = markers_in_range(markers, x_min=stop_loss)
     if shown:
         draw_paper_markers(ax, shown, 0)

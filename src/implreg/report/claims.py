@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import ReproError
-from ..io import read_json
+from implreg.errors import ReproError
+from implreg.io import read_json
 
 PAPERS = ("norms", "tf", "htf")
 MISSING = "—"  # a field an older claims file does not carry

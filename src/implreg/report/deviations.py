@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import ConfigError
+from implreg.errors import ConfigError
 
 REQUIRED = ("paper", "title", "authors", "venue", "arxiv", "code", "scope", "figures", "deviations")
 DEVIATION_KEYS = {"figures", "what", "why", "effect"}

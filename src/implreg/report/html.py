@@ -7,10 +7,10 @@ from pathlib import Path
 
 import jinja2
 
-from ..io import atomic_path
-from .benchmarks import figure_cost, fmt_duration
-from .claims import MISSING, PAPERS, counts, load_claims, short, untested_reason, verdict
-from .deviations import deviations_of, load_deviations
+from implreg.io import atomic_path
+from implreg.report.benchmarks import figure_cost, fmt_duration
+from implreg.report.claims import MISSING, PAPERS, counts, load_claims, short, untested_reason, verdict
+from implreg.report.deviations import deviations_of, load_deviations
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "report.html.j2"
