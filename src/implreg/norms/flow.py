@@ -215,7 +215,8 @@ def flow_vs_gd(
                 "final_sigma_min": float(mets["sigma_min"][-1]),
                 "resolved_change": float(abs(w_tight - w_end) / w_end),
                 "det_sign_changes": int(np.count_nonzero(np.diff(np.sign(det)))),
-                "n_evals": flow.n_evals + tight.n_evals,  # (solver seconds: benchmarks/out/, not here: bytes stay equal)
+                "n_evals": flow.n_evals
+                + tight.n_evals,  # (solver seconds: benchmarks/out/, not here: bytes stay equal)
                 "gd_steps": int(history.final_step[r]),
                 "departure": dep,
             }
