@@ -104,7 +104,7 @@ def finalize(claims: list[Claim], declared: Mapping[str, str] | None = None, fig
                     f"untestable_claims[{figure!r}] declares {c.id!r} untestable, but it is a convergence "
                     "claim, which every preset must test. Remove it from untestable_claims."
                 )
-            c.passed, c.note = None, f"untested at this preset: {declared[c.id]}"
+            c.passed, c.note = None, UNTESTED_PREFIX + declared[c.id]
         elif c.passed is None:
             c.passed, c.note = False, UNDECLARED_NULL
     return claims
@@ -129,17 +129,29 @@ def write_claims(
     return doc
 
 
+UNTESTED_PREFIX = "untested at this preset: "
+
+
+def verdict(claim: dict) -> str:
+    """'passed', 'failed' or 'untested' of a claim as written in a claims file."""
+    return {True: "passed", False: "failed", None: "untested"}[claim.get("passed")]
+
+
+def count_verdicts(claims: list[dict]) -> dict:
+    out = {"passed": 0, "failed": 0, "untested": 0}
+    for c in claims:
+        out[verdict(c)] += 1
+    return out
+
+
 def summarise(paths: list[str | Path]) -> dict:
     """Counts of passed / failed / untested claims over many claims files, with the failures listed."""
     out = {"passed": 0, "failed": 0, "untested": 0, "failures": [], "files": len(paths), "figures": {}}
     for p in paths:
         doc = read_json(p)
-        counts = {"passed": 0, "failed": 0, "untested": 0}
-        for c in doc["claims"]:
-            key = {True: "passed", False: "failed", None: "untested"}[c["passed"]]
-            out[key] += 1
-            counts[key] += 1
-            if c["passed"] is False:
-                out["failures"].append({"figure": doc["figure"], **c})
+        counts = count_verdicts(doc["claims"])
+        for key, n in counts.items():
+            out[key] += n
+        out["failures"] += [{"figure": doc["figure"], **c} for c in doc["claims"] if c["passed"] is False]
         out["figures"][doc["figure"]] = counts
     return out

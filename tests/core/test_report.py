@@ -243,3 +243,12 @@ def test_a_failed_claim_fails_the_run_after_figures_and_report(smoke_dir, tmp_pa
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert "WARNING: 1 claim(s) failed" in out
+
+
+def test_untested_reason_is_the_presets_declaration(tmp_path):
+    """The report shows why a claim is untested: the reason the preset declared, as finalize wrote it."""
+    from implreg.claims import Claim, write_claims
+
+    claim = Claim("c", "s", 1.0, "e", True, paper=1.0, tolerance_reason="r")
+    doc = write_claims(tmp_path / "x.claims.json", "norms/x", "smoke", [claim], {"c": "needs three seeds"})
+    assert untested_reason(doc["claims"][0]) == "needs three seeds"

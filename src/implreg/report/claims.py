@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from implreg.claims import UNTESTED_PREFIX, count_verdicts
 from implreg.errors import ReproError
 from implreg.io import read_json
 
@@ -16,13 +17,12 @@ class ClaimsFailed(ReproError):
     """At least one claim failed and config `claims_must_pass` is true."""
 
 
-def verdict(claim: dict) -> str:
-    """'passed', 'failed' or 'untested'."""
-    return {True: "passed", False: "failed", None: "untested"}[claim.get("passed")]
-
-
 def untested_reason(claim: dict) -> str:
-    """Why a claim is untested at this preset (from the claim's own fields; the preset declares it)."""
+    """Why a claim is untested at this preset: the preset's declared reason (`note`, written by
+    implreg.claims.finalize), else what an older claims file carried."""
+    note = claim.get("note")
+    if isinstance(note, str) and note.startswith(UNTESTED_PREFIX):
+        return note[len(UNTESTED_PREFIX) :]
     for key in ("untested_reason", "why_untested", "untested"):
         if isinstance(claim.get(key), str) and claim[key]:
             return claim[key]
@@ -30,13 +30,6 @@ def untested_reason(claim: dict) -> str:
     if isinstance(measured, str) and measured.startswith("not tested"):
         return measured.split(":", 1)[1].strip() if ":" in measured else measured
     return "declared untestable at this preset"
-
-
-def counts(claims: list[dict]) -> dict:
-    out = {"passed": 0, "failed": 0, "untested": 0}
-    for c in claims:
-        out[verdict(c)] += 1
-    return out
 
 
 def load_claims(path: str | Path) -> dict:
@@ -63,7 +56,7 @@ def terminal_summary(docs: list[dict], report_path: str | None = None, width: in
     total = {"passed": 0, "failed": 0, "untested": 0}
     failures = []
     for doc in sorted(docs, key=lambda d: (_paper_rank(d["figure"]), d["figure"])):
-        n = counts(doc["claims"])
+        n = count_verdicts(doc["claims"])
         for k in total:
             total[k] += n[k]
         mark = "FAIL" if n["failed"] else "ok  "
@@ -93,7 +86,7 @@ def _paper_rank(figure_id: str) -> int:
 
 def check_verdict(docs: list[dict], must_pass: bool) -> int:
     """Number of failed claims; raises ClaimsFailed when there are any and `must_pass` is set."""
-    failed = sum(counts(d["claims"])["failed"] for d in docs)
+    failed = sum(count_verdicts(d["claims"])["failed"] for d in docs)
     if failed and must_pass:
         raise ClaimsFailed(
             f"{failed} claim(s) failed (listed above; every figure and the report were still built). "

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import jinja2
 
+from implreg.claims import count_verdicts, verdict
 from implreg.io import atomic_path
 from implreg.report.benchmarks import figure_cost, fmt_duration
-from implreg.report.claims import MISSING, PAPERS, counts, load_claims, short, untested_reason, verdict
+from implreg.report.claims import MISSING, PAPERS, load_claims, short, untested_reason
 from implreg.report.deviations import deviations_of, load_deviations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,7 +73,7 @@ def collect(
                 "png": data_uri(png_of_claims(path)),
                 "png_name": png_of_claims(path).name,
                 "claims": [_claim_row(c) for c in doc["claims"]],
-                "counts": counts(doc["claims"]),
+                "counts": count_verdicts(doc["claims"]),
                 "deviations": deviations_of(pmeta, slug) if pmeta else [],
                 "cost": {
                     **cost,
@@ -145,5 +146,5 @@ def claims_table_html(claims_file: str | Path) -> str:
     )
     rows = [_claim_row(c) for c in doc["claims"]]
     return env.get_template("claims_page.html.j2").render(
-        figure=doc["figure"], preset=doc["preset"], rows=rows, counts=counts(doc["claims"])
+        figure=doc["figure"], preset=doc["preset"], rows=rows, counts=count_verdicts(doc["claims"])
     )
