@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from implreg.norms.dmf import DMFProblem, DMFRun, init_layers, train_dmf
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, init_layers, train_dmf
 from implreg.norms.flow import FlowSettings, solve_flow
 
 PROBLEM = DMFProblem.two_by_two(1.0, 1.0, 0.0, det_sign=1)
@@ -32,9 +32,9 @@ def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", help="also write the result as JSON here")
     args = parser.parse_args()
-    train_dmf(PROBLEM, DEPTH, [RUN], stop_loss=1e-1)  # compile the kernel outside the timing
+    train_dmf(PROBLEM, DEPTH, [RUN], PAPER_OPTIONS.replace(stop_loss=1e-1))  # compile the kernel outside the timing
     t0 = time.perf_counter()
-    hist = train_dmf(PROBLEM, DEPTH, [RUN], stop_loss=STOP)
+    hist = train_dmf(PROBLEM, DEPTH, [RUN], PAPER_OPTIONS.replace(stop_loss=STOP))
     gd_s = time.perf_counter() - t0
     layers0 = init_layers(RUN, DEPTH, 2, PROBLEM.det_sign, "product")
     out = {"cpu": _cpu(), "gd_steps": int(hist.final_step[0]), "gd_s": gd_s}

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from implreg.norms.dmf import DMFProblem, DMFRun, init_layers, train_dmf
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, init_layers, train_dmf
 
 PROBLEM = DMFProblem.two_by_two(1.0, 1.0, 0.0, det_sign=1)
 DEPTH = 3
@@ -39,9 +39,9 @@ def torch_loop_steps_per_s(steps: int) -> float:
 def engine_steps_per_s(steps: int, runs: int) -> float:
     """Ours: all runs in one compiled call (stopping disabled so every run does `steps` steps)."""
     rs = [DMFRun(3e-3, 1e-6, bool(i % 2), i) for i in range(runs)]
-    train_dmf(PROBLEM, DEPTH, rs, max_steps=1000, stop_loss=1e-30)  # compile / warm the cache
+    train_dmf(PROBLEM, DEPTH, rs, PAPER_OPTIONS.replace(max_steps=1000, stop_loss=1e-30))  # compile / warm the cache
     t0 = time.perf_counter()
-    h = train_dmf(PROBLEM, DEPTH, rs, max_steps=steps, stop_loss=1e-30, log_every=50)
+    h = train_dmf(PROBLEM, DEPTH, rs, PAPER_OPTIONS.replace(max_steps=steps, stop_loss=1e-30, log_every=50))
     dt = time.perf_counter() - t0
     return float(h.final_step.sum()) / dt
 

@@ -3,11 +3,10 @@
 import sys
 
 import numpy as np
-import torch
 
 from implreg.cli import job_io, run
 from implreg.device import resolve_device
-from implreg.htf.dynamics import train_htf_dynamics
+from implreg.htf.dynamics import PAPER_OPTIONS, train_htf_dynamics
 from implreg.io import write_npz
 
 IO = job_io(
@@ -28,16 +27,15 @@ IO = job_io(
 def main(io):
     p = io.params
     ckpt = io.checkpoint()
-    res = train_htf_dynamics(
-        p.model,
-        p.spec,
-        dtype=getattr(torch, p.dtype),
+    opts, problem = PAPER_OPTIONS.split(
+        p.train,
+        dtype=p.dtype,
         device=resolve_device(p.device),
         num_threads=io.threads,
-        progress_label=f"htf {p.model}",
         checkpoint=ckpt,
-        **p.train,
+        progress_label=f"htf {p.model}",
     )
+    res = train_htf_dynamics(p.model, p.spec, opts, **problem)
     print(f"{p.model}: {res['steps']} steps in {res.pop('wall_s'):.1f} s", file=sys.stderr)  # timings: logs only
     write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items()})
     ckpt.remove()

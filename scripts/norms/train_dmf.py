@@ -1,7 +1,7 @@
 """Train all runs of one depth of the 2x2 deep matrix factorization problem; write their histories."""
 
 from implreg.cli import job_io, run
-from implreg.norms.dmf import DMFProblem, DMFRun, train_dmf
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, train_dmf
 from implreg.norms.dmf_measures import save_history
 
 IO = job_io(
@@ -22,7 +22,8 @@ def main(io):
     p = io.params
     problem = DMFProblem.two_by_two(*p.observations, det_sign=p.det_sign)
     runs = [DMFRun(float(r["lr"]), float(r["init"]), bool(r["balanced"]), int(r["seed"])) for r in p.runs]
-    history = train_dmf(problem, int(p.depth), runs, label=f"dmf depth {p.depth}", **p.train)
+    opts, rest = PAPER_OPTIONS.split(p.train, progress_label=f"dmf depth {p.depth}")
+    history = train_dmf(problem, int(p.depth), runs, opts, **rest)
     save_history(io.output.history, history)
 
 

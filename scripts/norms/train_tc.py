@@ -1,10 +1,9 @@
 """Train every (N, repetition) CP factorization of one tensor-completion experiment and init, batched."""
 
 import numpy as np
-import torch
 
 from implreg.cli import job_io, run
-from implreg.cp import train_cp_completion
+from implreg.cp import COMPLETION_OPTIONS, train_cp_completion
 from implreg.device import resolve_device
 from implreg.io import read_npz, write_npz
 from implreg.norms.tc import run_grid
@@ -19,7 +18,7 @@ IO = job_io(
         "num_observations": "list of N",
         "repetitions": "runs per N",
         "seed": "base seed",
-        "train": "dict: lr, optimizer, beta, eps, stop_mse, check_every, patience, max_steps",
+        "train": "dict: lr, optimizer, beta, eps, stop_loss, check_every, stop_patience, max_steps",
         "dtype": "float64 | float32",
         "device": "cpu | cuda",
     },
@@ -32,18 +31,21 @@ def main(io):
     with read_npz(io.input.target) as z:
         target, perm = z["tensor"], z["perm"]
     grid = run_grid(p.num_observations, int(p.repetitions), int(p.seed), int(p.init_index))
+    opts = COMPLETION_OPTIONS.replace(
+        **p.train,
+        dtype=p.dtype,
+        device=resolve_device(p.device),
+        num_threads=io.threads,
+        checkpoint=ckpt,
+        progress_label=f"tc init {p.init_std:g}",
+    )
     res = train_cp_completion(
         target,
         [perm[: g["num_obs"]] for g in grid],
         [float(p.init_std)] * len(grid),
         [g["seed"] for g in grid],
-        dtype=getattr(torch, p.dtype),
-        device=resolve_device(p.device),
-        progress_label=f"tc init {p.init_std:g}",
+        opts=opts,
         run_names=[f"N={g['num_obs']} rep={g['rep']}" for g in grid],
-        num_threads=io.threads,
-        checkpoint=ckpt,
-        **p.train,
     )
     write_npz(
         io.output.runs,

@@ -3,12 +3,11 @@
 import sys
 
 import numpy as np
-import torch
 
 from implreg.cli import job_io, run
 from implreg.device import resolve_device
 from implreg.io import write_npz
-from implreg.tf.dynamics import make_dataset, train_dynamics
+from implreg.tf.dynamics import PAPER_OPTIONS, make_dataset, train_dynamics
 
 IO = job_io(
     __doc__,
@@ -30,17 +29,15 @@ def main(io):
     p = io.params
     ckpt = io.checkpoint()
     data = make_dataset(**p.data)
-    res = train_dynamics(
-        data,
-        p.init_stds,
-        p.seeds,
-        dtype=getattr(torch, p.dtype),
+    opts, model = PAPER_OPTIONS.split(
+        p.train,
+        dtype=p.dtype,
         device=resolve_device(p.device),
         num_threads=io.threads,
-        progress_label="tf dynamics",
         checkpoint=ckpt,
-        **p.train,
+        progress_label="tf dynamics",
     )
+    res = train_dynamics(data, p.init_stds, p.seeds, opts, **model)
     print(f"trained in {res.pop('wall_s'):.1f} s", file=sys.stderr)  # timings live in logs, not results
     write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items() if not k.startswith("factor_")})
     ckpt.remove()

@@ -15,6 +15,10 @@ import yaml
 from implreg.errors import ConfigError
 
 PRESETS = ("smoke", "default", "paper")
+
+# Keys renamed since earlier versions, (section..., old key) -> new key: a user file that still sets the old
+# key is told the new name. norms.tc.stop_mse: one name per setting, as in every other training section.
+RENAMED_KEYS = {("norms", "tc", "stop_mse"): "stop_loss"}
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
@@ -90,7 +94,10 @@ def _explain(error: jsonschema.ValidationError) -> str:
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
         where = key if key != "<top level>" else "the top level"
-        return f"unknown key(s) {', '.join(map(repr, extra))} in {where}; allowed keys: {', '.join(allowed)}"
+        path = tuple(str(p) for p in error.absolute_path)
+        renamed = [f"{k!r} was renamed to {RENAMED_KEYS[(*path, k)]!r}" for k in extra if (*path, k) in RENAMED_KEYS]
+        hint = f"; {', '.join(renamed)}: rename it in your file" if renamed else ""
+        return f"unknown key(s) {', '.join(map(repr, extra))} in {where}; allowed keys: {', '.join(allowed)}{hint}"
     if v == "enum":
         return f"{key} = {error.instance!r} is not allowed; choose one of {error.validator_value}"
     if v == "type":

@@ -15,8 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from implreg.checkpoint import Checkpoint
-from implreg.engine import train_batched
+from implreg.engine import TrainOptions, train_batched
 from implreg.errors import ConfigError
 
 _MODE_LETTERS = string.ascii_lowercase[:20]  # 'z' = runs and 'y' = rank are kept free
@@ -63,6 +62,25 @@ def cp_reconstruct_np(factors: Sequence[np.ndarray]) -> np.ndarray:
     return np.einsum(_cp_equation(len(factors), False), *factors, optimize=True)
 
 
+def as_generator(seed: int | np.random.Generator) -> np.random.Generator:
+    """A numpy Generator: ``seed`` itself, or a fresh one seeded with it."""
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
+
+
+def random_cp_factors(
+    shape: Sequence[int], rank: int, seed: int | np.random.Generator, shared: bool = False
+) -> list[np.ndarray]:
+    """The draw behind every random CP ground truth: i.i.d. N(0, 1) factors ``[d_n, rank]``, mode by mode.
+
+    ``shared``: one factor, drawn once, for every mode (a super-symmetric tensor; equal mode sizes). Each
+    caller then builds and rescales its tensor in its own (published) arithmetic, which this leaves alone.
+    """
+    rng = as_generator(seed)
+    if shared:
+        return [rng.standard_normal((shape[0], rank))] * len(shape)
+    return [rng.standard_normal((d, rank)) for d in shape]
+
+
 def make_cp_target(order: int, dim: int, rank: int, seed: int, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Random CP-rank-``rank`` tensor with ‖T‖_F = 1, and a random permutation of its flat (C-order) indices.
 
@@ -72,8 +90,7 @@ def make_cp_target(order: int, dim: int, rank: int, seed: int, dtype=np.float64)
     if order < 1 or dim < 1 or rank < 1:
         raise ConfigError(f"make_cp_target: need order, dim, rank >= 1, got {order}, {dim}, {rank}.")
     rng = np.random.default_rng(seed)
-    factors = [rng.standard_normal((dim, rank)) for _ in range(order)]
-    tensor = cp_reconstruct_np(factors)
+    tensor = cp_reconstruct_np(random_cp_factors([dim] * order, rank, rng))
     tensor = tensor / np.linalg.norm(tensor)
     perm = rng.permutation(tensor.size)
     return tensor.astype(dtype), perm
@@ -125,33 +142,28 @@ def init_cp_factors(
     return [torch.stack([run[m] for run in per_run]).to(dtype) for m in range(len(shape))]
 
 
-def train_cp_completion(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
+# The norms paper's tensor completion runs (its appendix): scalar adaptive step, lr 1e-2; stop once the train
+# MSE has been < 1e-6 at more than 2 checks (every 100 steps), at most 1e6 steps.
+COMPLETION_OPTIONS = TrainOptions(
+    stop_loss=1e-6, check_every=100, stop_patience=2, max_steps=1_000_000, num_threads=1, progress_label="cp"
+)
+
+
+def train_cp_completion(
     target: np.ndarray,
     observed: Sequence[np.ndarray],
     init_stds: Sequence[float],
     seeds: Sequence[int],
     R: int | None = None,
-    lr: float = 1e-2,
-    optimizer: str = "adaptive",
-    beta: float = 0.99,
-    eps: float = 1e-6,
-    stop_mse: float = 1e-6,
-    check_every: int = 100,
-    patience: int = 2,
-    max_steps: int = 1_000_000,
-    dtype: torch.dtype = torch.float64,
-    device: str | torch.device = "cpu",
-    progress_label: str = "cp",
+    opts: TrainOptions = COMPLETION_OPTIONS,
     run_names: Sequence[str] | None = None,
-    num_threads: int | None = 1,
-    checkpoint: Checkpoint | None = None,
 ) -> dict:
     """Fit one CP factorization per run to that run's observed entries of ``target``, all runs batched.
 
     observed: one array of flat C-order indices per run (lengths may differ).
-    num_threads: torch threads during training, restored afterwards (see :func:`implreg.engine.torch_threads`).
-    Default 1: as fast as 2 at order 3 and ~1.4x slower at order 4 on an idle 2-core box, but immune to the
-    10-50x slowdown torch's thread pool suffers when other jobs share the cores. None keeps torch's setting.
+    opts: the step and stopping rules, dtype, device, threads, checkpoint. num_threads default 1: as fast as 2
+    at order 3 and ~1.4x slower at order 4 on an idle 2-core box, but immune to the 10-50x slowdown torch's
+    thread pool suffers when other jobs share the cores (see :func:`implreg.engine.torch_threads`).
     Returns ``{"tensors": [runs, *target.shape] float64, "steps": int64 [runs], "converged": bool [runs],
     "final_mse": float64 [runs] (observed-entry MSE of the final tensor), "R": int}``.
     """
@@ -163,6 +175,7 @@ def train_cp_completion(  # noqa: PLR0913 -- an options dataclass is owed (issue
             f"got {n_runs}, {len(init_stds)}, {len(seeds)}."
         )
     R = default_cp_components(target.shape) if R is None else int(R)
+    dtype, device = opts.torch_dtype, opts.device
     weights = torch.as_tensor(_observation_weights(observed, target.size), dtype=dtype, device=device)
     t_flat = torch.as_tensor(target.reshape(-1), dtype=dtype, device=device)
     params = [f.to(device) for f in init_cp_factors(target.shape, R, init_stds, seeds, dtype)]
@@ -171,23 +184,7 @@ def train_cp_completion(  # noqa: PLR0913 -- an options dataclass is owed (issue
         x = cp_reconstruct(ps).reshape(ps[0].shape[0], -1)
         return ((x - t_flat).square() * data[0]).sum(1)
 
-    res = train_batched(
-        params,
-        loss_per_run,
-        lr=lr,
-        optimizer=optimizer,
-        beta=beta,
-        eps=eps,
-        max_steps=max_steps,
-        check_every=check_every,
-        stop_loss=stop_mse,
-        stop_patience=patience,
-        run_data=[weights],
-        progress_label=progress_label,
-        run_names=run_names,
-        num_threads=num_threads,
-        checkpoint=checkpoint,
-    )
+    res = train_batched(params, loss_per_run, opts, run_data=[weights], run_names=run_names)
     with torch.no_grad():
         tensors = cp_reconstruct(res.params).to(torch.float64).cpu().numpy()
     return {"tensors": tensors, "steps": res.steps, "converged": res.converged, "final_mse": res.final_loss, "R": R}

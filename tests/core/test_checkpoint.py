@@ -10,7 +10,7 @@ import torch
 from conftest import KilledAfter
 
 from implreg.checkpoint import Checkpoint, fingerprint
-from implreg.engine import torch_threads, train_batched
+from implreg.engine import TrainOptions, torch_threads, train_batched
 
 
 def _quartic(ps, data):
@@ -24,17 +24,16 @@ def _engine_run(ckpt=None):
     w = 0.5 + 0.1 * torch.randn(5, 3, 4, generator=g, dtype=torch.float64)
     c = torch.linspace(0.2, 1.0, 5, dtype=torch.float64)[:, None].expand(5, 4).contiguous()
     with torch_threads(1):
-        return train_batched(
-            [w],
-            _quartic,
+        opts = TrainOptions(
             lr=torch.tensor([0.02, 0.03, 0.05, 0.08, 0.1], dtype=torch.float64),
             max_steps=3000,
             check_every=10,
             stop_loss=1e-10,
             log_every=7,
-            log_fn=lambda t, ids, ps, ld: {"norm": ps[0].flatten(1).norm(dim=1)},
-            run_data=[c],
             checkpoint=ckpt,
+        )
+        return train_batched(
+            [w], _quartic, opts, log_fn=lambda t, ids, ps, ld: {"norm": ps[0].flatten(1).norm(dim=1)}, run_data=[c]
         )
 
 

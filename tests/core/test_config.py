@@ -70,3 +70,10 @@ def test_invalid_configs_name_key_and_fix(raw, mutate, pattern):
     with pytest.raises(ConfigError, match=pattern) as exc:
         resolve(cfg)
     assert "config.yaml" in str(exc.value)
+
+
+def test_a_renamed_key_names_its_new_name(raw):
+    """norms.tc.stop_mse became stop_loss (one name per setting, as the other papers' sections): a user file
+    that still sets the old key is told the new one, with the file it came from."""
+    with pytest.raises(ConfigError, match=r"'stop_mse' was renamed to 'stop_loss'.*\[set in my\.yaml\]"):
+        resolve(raw, sources=[("my.yaml", {"norms": {"tc": {"stop_mse": 1e-6}}})])

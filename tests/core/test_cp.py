@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from implreg.cp import (
+    COMPLETION_OPTIONS,
     cp_reconstruct,
     cp_reconstruct_np,
     default_cp_components,
@@ -79,7 +80,8 @@ def test_linear_baseline_and_error():
 
 def test_full_observation_fit_reaches_stop_threshold():
     t, perm = make_cp_target(3, 4, 1, seed=1)
-    res = train_cp_completion(t, [perm, perm[:60]], init_stds=[1e-2, 1e-2], seeds=[0, 1], max_steps=20_000)
+    opts = COMPLETION_OPTIONS.replace(max_steps=20_000)
+    res = train_cp_completion(t, [perm, perm[:60]], init_stds=[1e-2, 1e-2], seeds=[0, 1], opts=opts)
     assert res["R"] == 16 and res["tensors"].shape == (2, 4, 4, 4)
     assert res["converged"].all() and (res["final_mse"] < 1e-6).all()
     assert np.mean((res["tensors"][0] - t) ** 2) < 1e-6
@@ -90,7 +92,7 @@ def test_batched_equals_one_at_a_time():
     t, perm = make_cp_target(3, 5, 1, seed=2)
     obs = [perm[:40], perm[:90], perm]
     stds, seeds = [1e-2, 1e-3, 1e-2], [3, 4, 5]
-    kw = {"R": 10, "max_steps": 3000}
+    kw = {"R": 10, "opts": COMPLETION_OPTIONS.replace(max_steps=3000)}
     both = train_cp_completion(t, obs, stds, seeds, **kw)
     for i in range(3):
         solo = train_cp_completion(t, obs[i : i + 1], stds[i : i + 1], seeds[i : i + 1], **kw)
@@ -103,7 +105,8 @@ def test_small_init_completes_rank1_from_few_observations():
     # small-init CP factorization recovers the tensor (the paper's Fig. 2 effect).
     t, perm = make_cp_target(3, 8, 1, seed=0)
     obs = perm[:100]
-    res = train_cp_completion(t, [obs] * 3, init_stds=[1e-3] * 3, seeds=[1, 2, 3], max_steps=20_000)
+    opts = COMPLETION_OPTIONS.replace(max_steps=20_000)
+    res = train_cp_completion(t, [obs] * 3, init_stds=[1e-3] * 3, seeds=[1, 2, 3], opts=opts)
     assert res["converged"].all()
     errs = [reconstruction_error(x, t) for x in res["tensors"]]
     lin = reconstruction_error(linear_baseline(t, obs), t)
@@ -113,7 +116,8 @@ def test_small_init_completes_rank1_from_few_observations():
 
 def test_float32_and_config_errors():
     t, perm = make_cp_target(3, 4, 1, seed=3)
-    res = train_cp_completion(t, [perm], [1e-2], [0], dtype=torch.float32, stop_mse=1e-5, max_steps=5000)
+    opts = COMPLETION_OPTIONS.replace(dtype="float32", stop_loss=1e-5, max_steps=5000)
+    res = train_cp_completion(t, [perm], [1e-2], [0], opts=opts)
     assert res["converged"][0] and res["tensors"].dtype == np.float64
     with pytest.raises(ConfigError):
         train_cp_completion(t, [perm, perm], [1e-2], [0])

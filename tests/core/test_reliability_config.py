@@ -61,7 +61,7 @@ def test_cli_user_file_overrides_preset_with_a_note(tmp_path):
 @pytest.mark.parametrize(
     "override, key",
     [
-        ({"norms": {"tc": {"stop_mse": float("inf")}}}, "norms.tc.stop_mse"),
+        ({"norms": {"tc": {"stop_loss": float("inf")}}}, "norms.tc.stop_loss"),
         ({"htf": {"dynamics": {"stop_loss": float("nan")}}}, "htf.dynamics.stop_loss"),
         ({"norms": {"dmf": {"stop_loss": float("nan")}}}, "norms.dmf.stop_loss"),
         ({"tf": {"natural": {"init_mean": float("-inf")}}}, "tf.natural.init_mean"),  # no range in its schema
@@ -77,14 +77,14 @@ def test_non_finite_numbers_are_refused(raw, override, key):
 
 
 @pytest.mark.dag
-def test_cli_inf_stop_mse_is_refused_naming_key_and_file(tmp_path):
-    (tmp_path / "inf.yaml").write_text("norms: {tc: {stop_mse: .inf}}\n")
+def test_cli_inf_stop_loss_is_refused_naming_key_and_file(tmp_path):
+    (tmp_path / "inf.yaml").write_text("norms: {tc: {stop_loss: .inf}}\n")
     proc = snakemake(
         tmp_path, "-n", "--config", "preset=smoke", "--configfile", str(tmp_path / "inf.yaml"), check=False
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "norms.tc.stop_mse" in out and "finite" in out and "inf.yaml" in out
+    assert "norms.tc.stop_loss" in out and "finite" in out and "inf.yaml" in out
 
 
 # -- item 8: contradictory or runaway values ------------------------------------------------------------------

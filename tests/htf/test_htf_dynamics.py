@@ -11,6 +11,7 @@ import torch
 from implreg.engine import torch_threads
 from implreg.errors import ConfigError
 from implreg.htf.dynamics import (
+    PAPER_OPTIONS,
     full_tensor,
     ht_entries_naive,
     ht_full,
@@ -170,13 +171,11 @@ def test_smoke_training_decreases_the_loss():
     res = train_htf_dynamics(
         "ht",
         spec,
+        PAPER_OPTIONS.replace(max_steps=600, log_every=25, progress_every_s=1e9),
         num_samples=60,
         fro_norm=9.0,
-        max_steps=600,
-        log_every=25,
         top_k=4,
         matricizations=[[1, 2], [1, 3]],
-        progress_every_s=1e9,
     )
     assert res["log_mse"][-1] < 0.2 * res["log_mse"][0]
     assert res["log_top"].shape == (24, 4) and res["log_node_1_2"].shape == (24, 4)
@@ -186,7 +185,9 @@ def test_smoke_training_decreases_the_loss():
 
 def test_mf_training_learns_the_target():
     spec = {"dim": 8, "depth": 3, "target_rank": 2, "init_std": 1e-3}
-    res = train_htf_dynamics("mf", spec, num_samples=48, fro_norm=8.0, max_steps=4000, stop_patience=4)
+    res = train_htf_dynamics(
+        "mf", spec, PAPER_OPTIONS.replace(max_steps=4000, stop_patience=4), num_samples=48, fro_norm=8.0
+    )
     assert res["converged"] and res["final_mse"] < 5e-5 and res["final_recon_error"] < 0.3
     assert res["final_top"][1] > 1 > 100 * res["final_top"][2]
 

@@ -3,7 +3,16 @@ import pytest
 import torch
 
 from implreg.errors import ConfigError, DivergenceError
-from implreg.norms.dmf import CONVERGED, MAX_STEPS, DMFProblem, DMFRun, init_layers, per_layer_std, train_dmf
+from implreg.norms.dmf import (
+    CONVERGED,
+    MAX_STEPS,
+    PAPER_OPTIONS,
+    DMFProblem,
+    DMFRun,
+    init_layers,
+    per_layer_std,
+    train_dmf,
+)
 
 PROBLEM = DMFProblem.two_by_two(1.0, 1.0, 0.0, det_sign=1)
 
@@ -60,23 +69,23 @@ def _torch_gd(layers, lr, steps):
 def test_kernel_matches_torch_autograd():
     run = DMFRun(0.05, 0.3, False, 1)
     layers0 = init_layers(run, 3, 2, 1, "product")
-    h = train_dmf(PROBLEM, 3, [run], max_steps=200, log_every=1, stop_loss=1e-12)
+    h = train_dmf(PROBLEM, 3, [run], PAPER_OPTIONS.replace(max_steps=200, log_every=1, stop_loss=1e-12))
     _, losses = _torch_gd(layers0, run.lr, 200)
     np.testing.assert_allclose(h.loss[0, :200], losses, rtol=1e-10)
 
 
 def test_batched_equals_one_at_a_time():
     runs = [DMFRun(0.01, 0.1, b, s) for s in range(3) for b in (False, True)]
-    together = train_dmf(PROBLEM, 3, runs, max_steps=3000, log_every=10, stop_loss=1e-3)
+    together = train_dmf(PROBLEM, 3, runs, PAPER_OPTIONS.replace(max_steps=3000, log_every=10, stop_loss=1e-3))
     for i, run in enumerate(runs):
-        alone = train_dmf(PROBLEM, 3, [run], max_steps=3000, log_every=10, stop_loss=1e-3)
+        alone = train_dmf(PROBLEM, 3, [run], PAPER_OPTIONS.replace(max_steps=3000, log_every=10, stop_loss=1e-3))
         n = alone.loss.shape[1]
         np.testing.assert_array_equal(together.loss[i, :n], alone.loss[0])
         assert together.final_step[i] == alone.final_step[0]
 
 
 def test_depth3_follows_inverse_sqrt_loss_and_stops():
-    h = train_dmf(PROBLEM, 3, [DMFRun(0.02, 1e-3, True, 0)], stop_loss=1e-2, max_steps=10**6)
+    h = train_dmf(PROBLEM, 3, [DMFRun(0.02, 1e-3, True, 0)], PAPER_OPTIONS.replace(stop_loss=1e-2, max_steps=10**6))
     assert h.status[0] == CONVERGED
     n = np.sum(h.step[0] >= 0)
     loss, w11 = h.loss[0, n - 1], h.product[0, n - 1, 0, 0]
@@ -85,18 +94,18 @@ def test_depth3_follows_inverse_sqrt_loss_and_stops():
 
 
 def test_max_steps_marks_not_converged():
-    h = train_dmf(PROBLEM, 3, [DMFRun(1e-3, 1e-3, True, 0)], max_steps=1000, stop_loss=1e-4)
+    h = train_dmf(PROBLEM, 3, [DMFRun(1e-3, 1e-3, True, 0)], PAPER_OPTIONS.replace(max_steps=1000, stop_loss=1e-4))
     assert h.status[0] == MAX_STEPS and h.final_step[0] == 1000
 
 
 def test_divergence_names_step_and_loss():
     with pytest.raises(DivergenceError, match=r"diverged at step \d+.*last finite loss"):
-        train_dmf(PROBLEM, 3, [DMFRun(1.0, 3.0, False, 0)], max_steps=10_000)
+        train_dmf(PROBLEM, 3, [DMFRun(1.0, 3.0, False, 0)], PAPER_OPTIONS.replace(max_steps=10_000))
 
 
 def test_bad_arguments_are_config_errors():
     with pytest.raises(ConfigError, match="optimizer"):
-        train_dmf(PROBLEM, 3, [DMFRun(1e-3, 1e-3, True, 0)], optimizer="adam")
+        train_dmf(PROBLEM, 3, [DMFRun(1e-3, 1e-3, True, 0)], PAPER_OPTIONS.replace(optimizer="adam"))
     with pytest.raises(ConfigError, match="init_scale_mode"):
         per_layer_std(1e-3, 3, 2, "layerwise")
 
@@ -105,7 +114,12 @@ def test_adaptive_first_step_is_lr_times_unit_gradient():
     """At t = 1 the bias-corrected RMS equals |g|, so every parameter moves by lr * g / |g|."""
     run = DMFRun(1e-2, 0.5, False, 0)
     layers0 = init_layers(run, 2, 2, 1, "product")
-    h = train_dmf(PROBLEM, 2, [run], optimizer="adaptive", eps=0.0, max_steps=1, log_every=1, stop_loss=1e-12)
+    h = train_dmf(
+        PROBLEM,
+        2,
+        [run],
+        PAPER_OPTIONS.replace(optimizer="adaptive", eps=0.0, max_steps=1, log_every=1, stop_loss=1e-12),
+    )
     ws = [torch.tensor(w, requires_grad=True) for w in layers0]
     loss = 0.5 * ((torch.tensor(PROBLEM.mask) * (ws[0] @ ws[1] - torch.tensor(PROBLEM.target))) ** 2).sum()
     loss.backward()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from implreg.norms.dmf import DMFProblem, DMFRun, train_dmf
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, train_dmf
 from implreg.norms.dmf_claims import entry_claims, norms_claims
 from implreg.norms.dmf_measures import measure
 
@@ -13,7 +13,7 @@ STOP = 1e-2
 @pytest.fixture(scope="module")
 def depth3():
     runs = [DMFRun(lr, init, b, s) for s, (lr, init) in enumerate([(0.02, 1e-3), (0.01, 1e-4)]) for b in (0, 1)]
-    return measure(train_dmf(PROBLEM, 3, runs, stop_loss=STOP, max_steps=10**6))
+    return measure(train_dmf(PROBLEM, 3, runs, PAPER_OPTIONS.replace(stop_loss=STOP, max_steps=10**6)))
 
 
 def _by_id(claims):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from implreg.errors import ConfigError
-from implreg.norms.dmf import DMFProblem, DMFRun, init_layers, train_dmf
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, init_layers, train_dmf
 from implreg.norms.flow import FlowSettings, flow_rhs, flow_vs_gd, loss_of, solve_flow
 from implreg.norms.flow_claims import flow_claims, theorem_band
 
@@ -16,7 +16,9 @@ STOP = 1e-2
 
 
 def _flows(lr, depth=3, init=1e-2):
-    hist = train_dmf(PROBLEM, depth, [DMFRun(lr, init, True, 1)], stop_loss=STOP, max_steps=2_000_000)
+    hist = train_dmf(
+        PROBLEM, depth, [DMFRun(lr, init, True, 1)], PAPER_OPTIONS.replace(stop_loss=STOP, max_steps=2_000_000)
+    )
     return flow_vs_gd(hist, PROBLEM, depth, "product", STOP, FlowSettings(), 0.05)
 
 
@@ -59,7 +61,7 @@ def test_explicit_solvers_are_refused():
 @pytest.fixture(scope="module")
 def depth3_flow():
     runs = [DMFRun(lr, init, b, s) for s, (lr, init) in enumerate([(0.02, 1e-3), (0.01, 1e-4)]) for b in (0, 1)]
-    hist = train_dmf(PROBLEM, 3, runs, stop_loss=STOP, max_steps=10**6)
+    hist = train_dmf(PROBLEM, 3, runs, PAPER_OPTIONS.replace(stop_loss=STOP, max_steps=10**6))
     return flow_vs_gd(hist, PROBLEM, 3, "product", STOP, FlowSettings(), 0.05)
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from implreg.claims import finalize
 from implreg.io import read_csv_rows
-from implreg.norms.dmf import DMFProblem, DMFRun, train_dmf
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, train_dmf
 from implreg.norms.dmf_claims import entry_claims, eps_id, norms_claims
 from implreg.norms.dmf_measures import measure
 from implreg.norms.tc_claims import tc_claims
@@ -40,7 +40,9 @@ def _runs(panels, depth):
 
 def _build(observations, det_sign, depth, panels, stop_loss):
     problem = DMFProblem.two_by_two(*observations, det_sign=det_sign)
-    return measure(train_dmf(problem, depth, _runs(panels, depth), stop_loss=stop_loss), DMF["schatten_p"])
+    return measure(
+        train_dmf(problem, depth, _runs(panels, depth), PAPER_OPTIONS.replace(stop_loss=stop_loss)), DMF["schatten_p"]
+    )
 
 
 MAIN = tuple(DMF["main_observations"])

@@ -13,6 +13,7 @@ from implreg.engine import torch_threads
 from implreg.errors import ConfigError
 from implreg.incremental import component_norms, emergence_times, incremental_summary, staircase
 from implreg.tf.dynamics import (
+    PAPER_OPTIONS,
     _stop_metric_loss,
     make_completion_data,
     make_dataset,
@@ -216,7 +217,9 @@ def test_staircase_smooth_decay_is_one_drop():
 def test_small_run_learns_incrementally():
     """Order 3, 5×5×5, r* = 2, R = 25, 60 observed entries: two components rise, one after the other."""
     ds = make_dataset([5, 5, 5], 2, 60, seed=0)
-    res = train_dynamics(ds, [3e-3], seeds=0, R=25, top_k=5, max_steps=4000, stop_loss=1e-5, stop_patience=2)
+    res = train_dynamics(
+        ds, [3e-3], opts=PAPER_OPTIONS.replace(max_steps=4000, stop_loss=1e-5, stop_patience=2), seeds=0, R=25, top_k=5
+    )
     assert res["converged"].tolist() == [True] and res["steps"][0] % 25 == 0 and res["R"] == 25
     (run,) = split_runs(res)
     n_logs = run["log_step"].size
@@ -233,7 +236,9 @@ def test_small_run_learns_incrementally():
 @pytest.mark.parametrize("loss", ["l1", "huber"])
 def test_other_losses_log_objective_and_stop_on_mse(loss):
     ds = make_dataset([4, 4, 4], 1, 30, seed=1)
-    res = train_dynamics(ds, [0.05, 0.01], seeds=[0, 1], R=16, loss=loss, huber_beta=0.01, max_steps=200)
+    res = train_dynamics(
+        ds, [0.05, 0.01], opts=PAPER_OPTIONS.replace(max_steps=200), seeds=[0, 1], R=16, loss=loss, huber_beta=0.01
+    )
     obj = res["log_objective"]
     assert obj.shape == res["log_mse"].shape == (2, 8)
     assert not np.allclose(obj, res["log_mse"])  # MSE under log_mse, the training loss under log_objective
@@ -242,13 +247,15 @@ def test_other_losses_log_objective_and_stop_on_mse(loss):
 
 def test_sensing_and_gd_train():
     ds = make_dataset([4, 4, 4], 1, 40, seed=2, task="sensing", sensing_rank=1)
-    res = train_dynamics(ds, [0.1], R=16, optimizer="gd", lr=5.0, max_steps=300, stop_loss=None)
+    res = train_dynamics(
+        ds, [0.1], opts=PAPER_OPTIONS.replace(optimizer="gd", lr=5.0, max_steps=300, stop_loss=None), R=16
+    )
     assert res["steps"].tolist() == [300] and not res["converged"][0]
     assert res["final_mse"][0] < 0.01 * res["log_mse"][0, 0]
 
 
 def test_init_mean_and_factors_returned():
     ds = make_dataset([3, 3], 1, 5, seed=0)
-    res = train_dynamics(ds, [1e-3], R=3, init_mean=1.0, max_steps=0, return_factors=True)
+    res = train_dynamics(ds, [1e-3], opts=PAPER_OPTIONS.replace(max_steps=0), R=3, init_mean=1.0, return_factors=True)
     for n in range(2):
         np.testing.assert_allclose(res[f"factor_{n}"], 1.0, atol=0.01)

@@ -41,9 +41,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from implreg.checkpoint import Checkpoint
-from implreg.cp import cp_reconstruct, khatri_rao
-from implreg.engine import train_batched
+from implreg.cp import as_generator, cp_reconstruct, khatri_rao, random_cp_factors
+from implreg.engine import DYNAMICS_OPTIONS, TrainOptions, history_arrays, train_batched
 from implreg.errors import ConfigError
 from implreg.incremental import component_norms
 from implreg.io import read_npz
@@ -53,10 +52,7 @@ MODELS: tuple[str, ...] = ("mf", "cp", "ht")
 
 # The paper's stopping rule and cap (the authors' README: 500000 epochs, --validate_every 25, stop once the
 # train MSE has been < 5e-5 at more than 100 consecutive evaluations).
-PAPER_CHECK_EVERY = 25
-PAPER_STOP_LOSS = 5e-5
-PAPER_STOP_PATIENCE = 100
-PAPER_MAX_STEPS = 500_000
+PAPER_OPTIONS = DYNAMICS_OPTIONS.replace(max_steps=500_000, stop_loss=5e-5, stop_patience=100, progress_label="htf")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -203,15 +199,11 @@ def node_key(node: Sequence[int]) -> str:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
-
-
 def make_mf_target(dim: int, rank: int, seed: int | np.random.Generator, fro_norm: float = 64.0) -> np.ndarray:
     """U Vᵀ with U, V ∈ R^{d×r} i.i.d. N(0, 1), rescaled to ‖W*‖_F = fro_norm."""
     if rank < 1 or dim < rank:
         raise ConfigError(f"MF target: need 1 <= rank <= dim, got rank {rank}, dim {dim}.")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     u, v = rng.standard_normal((dim, rank)), rng.standard_normal((dim, rank))
     w = u @ v.T
     return w * (float(fro_norm) / np.linalg.norm(w))
@@ -230,8 +222,7 @@ def cp_target_factors(
     order: int, dim: int, rank: int, seed: int | np.random.Generator, fro_norm: float = 64.0
 ) -> list[Tensor]:
     """The factors ``[1, dim, rank]`` of :func:`make_cp_target`'s tensor (same draws, same scaling)."""
-    rng = _rng(seed)
-    factors = [torch.from_numpy(rng.standard_normal((1, dim, rank))) for _ in range(order)]
+    factors = [torch.from_numpy(f).unsqueeze(0) for f in random_cp_factors([dim] * order, rank, seed)]
     c = float(fro_norm) / float(cp_reconstruct(factors).norm())
     return [f * c ** (1.0 / order) for f in factors]
 
@@ -246,7 +237,7 @@ def make_ht_target(
     ‖T*‖_F = fro_norm. Returns the tensor ``[d] * order``.
     """
     order, dim, ranks = _check_ht(order, dim, ranks)
-    rng = _rng(seed)
+    rng = as_generator(seed)
     params = [torch.from_numpy(rng.standard_normal((1, *s))) for s in ht_param_shapes(order, dim, ranks)]
     c = float(fro_norm) / float(ht_full(params, order).norm())
     params = [p * c ** (1.0 / (2 * order - 1)) for p in params]
@@ -391,31 +382,17 @@ def target_matricization_svs(target: np.ndarray, rows: Sequence[int], top_k: int
 # ----------------------------------------------------------------------------------------------------------
 
 
-def train_htf_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
+def train_htf_dynamics(
     model: Model,
     spec: Mapping[str, Any],
+    opts: TrainOptions = PAPER_OPTIONS,
     *,
     num_samples: int = 2048,
     fro_norm: float = 64.0,
     data_seed: int = 0,
     init_seed: int = 0,
-    optimizer: Literal["adaptive", "gd"] = "adaptive",
-    lr: float = 1e-2,
-    beta: float = 0.99,
-    eps: float = 1e-6,
-    max_steps: int = PAPER_MAX_STEPS,
-    check_every: int = PAPER_CHECK_EVERY,
-    stop_loss: float | None = PAPER_STOP_LOSS,
-    stop_patience: int = PAPER_STOP_PATIENCE,
-    log_every: int = 25,
     top_k: int = 10,
     matricizations: Sequence[Sequence[int]] = (),
-    dtype: torch.dtype = torch.float64,
-    device: str | torch.device = "cpu",
-    num_threads: int | None = 1,
-    checkpoint: Checkpoint | None = None,
-    progress_label: str = "htf",
-    progress_every_s: float = 30.0,
 ) -> dict[str, Any]:
     """Fit one factorization (``model`` with architecture ``spec``) to its completion problem; return its history.
 
@@ -433,6 +410,7 @@ def train_htf_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 
     if model not in MODELS:
         raise ConfigError(f"model must be one of {MODELS}, got {model!r}.")
     mats = [tuple(int(m) for m in rows) for rows in matricizations] if model == "ht" else []
+    dtype, device = opts.torch_dtype, opts.device
     problem = make_problem(model, spec, int(num_samples), int(data_seed), float(fro_norm))
     target = torch.as_tensor(problem["target"].reshape(-1), dtype=torch.float64, device=device)
     idx = torch.as_tensor(problem["indices"], device=device)
@@ -450,25 +428,7 @@ def train_htf_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 
         return flat
 
     t0 = time.monotonic()
-    res = train_batched(
-        params,
-        loss_fn,
-        lr=lr,
-        optimizer=optimizer,
-        beta=beta,
-        eps=eps,
-        max_steps=int(max_steps),
-        check_every=int(check_every),
-        stop_loss=stop_loss,
-        stop_patience=int(stop_patience),
-        log_every=int(log_every),
-        log_fn=log_fn,
-        progress_label=progress_label,
-        progress_every_s=progress_every_s,
-        run_names=[model],
-        num_threads=num_threads,
-        checkpoint=checkpoint,
-    )
+    res = train_batched(params, loss_fn, opts, log_fn=log_fn, run_names=[model])
     wall = time.monotonic() - t0
     out: dict[str, Any] = {
         "model": model,
@@ -481,7 +441,9 @@ def train_htf_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 
         final = tracked_values(model, res.params, spec, target, top_k, mats)
     out["final_recon_error"] = float(final.pop("recon_error")[0])
     out.update({f"final_{k}": v[0].to(torch.float64).cpu().numpy() for k, v in final.items()})
-    out.update(_history_arrays(res.history, list(final)))
+    stacks = {f"log_{key}": (f"{key}__", None) for key in final}  # the columns log_fn flattened
+    logs = history_arrays(res.history, 1, {"loss": "log_mse", "recon_error": "log_recon_error"}, stacks)
+    out.update({k: v if k == "log_step" else v[0] for k, v in logs.items()})  # one run
     for rows in mats:
         out[f"target_{mat_key(rows)}"] = target_matricization_svs(problem["target"], rows, top_k)
     if model == "mf":
@@ -489,19 +451,6 @@ def train_htf_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 
     elif model == "ht":  # the root's split: its rank is the fewest root components that represent T*
         half = range(1, int(spec["order"]) // 2 + 1)
         out["target_top"] = target_matricization_svs(problem["target"], half, top_k)
-    return out
-
-
-def _history_arrays(history: Mapping[str, np.ndarray], keys: Sequence[str]) -> dict[str, np.ndarray]:
-    """The engine's per-column history (one run) → ``log_<key> [n]`` / ``log_<key> [n, k]`` arrays."""
-    out = {
-        "log_step": np.asarray(history.get("step", np.zeros(0)), dtype=np.int64),
-        "log_mse": np.asarray(history.get("loss", np.zeros((1, 0))))[0],
-        "log_recon_error": np.asarray(history.get("recon_error", np.zeros((1, 0))))[0],
-    }
-    for key in keys:
-        cols = sorted((k for k in history if k.startswith(f"{key}__")), key=lambda k: int(k.rsplit("__", 1)[1]))
-        out[f"log_{key}"] = np.stack([history[c][0] for c in cols], axis=-1) if cols else np.zeros((0, 0))
     return out
 
 

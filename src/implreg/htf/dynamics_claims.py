@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -139,15 +140,22 @@ def _half_rise_times(steps: np.ndarray, values: np.ndarray, finals: np.ndarray, 
     return out
 
 
-def rise_claims(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
+@dataclass(frozen=True)
+class RiseRule:
+    """When a quantity has emerged, has risen, and has lowered the error enough (the config's claim_* keys)."""
+
+    rel_threshold: float  # emerged: above this fraction of its panel's largest final value
+    half_rise: float  # risen: at this fraction of its own final value
+    min_rel_drop: float  # each rise lowers the reconstruction error by at least this fraction of its value
+
+
+def rise_claims(
     claim_prefix: str,
     what: str,
     hist: Mapping[str, Any],
     values_key: str,
     rank: int,
-    rel_threshold: float,
-    half_rise: float,
-    min_rel_drop: float,
+    rule: RiseRule,
     paper: Mapping[str, Any],
     rank_note: str = "",
     count: bool = True,
@@ -161,6 +169,7 @@ def rise_claims(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
     rise the reconstruction error falls by at least ``min_rel_drop`` of its value.
     ``paper``: {"count", "times", "x_end"}: the paper's values cited by the claims.
     """
+    rel_threshold, half_rise, min_rel_drop = rule.rel_threshold, rule.half_rise, rule.min_rel_drop
     rank = int(rank)
     steps = np.asarray(hist["log_step"], dtype=np.int64)
     values = _finite(hist[f"log_{values_key}"])
@@ -330,9 +339,7 @@ def dynamics_claims(
             hist,
             "top",
             exp["rank"],
-            rel_threshold,
-            half_rise,
-            min_rel_drop,
+            RiseRule(rel_threshold, half_rise, min_rel_drop),
             _paper_panel(model),
             rank_note=exp["note"],
         )
@@ -377,9 +384,7 @@ def appendix_claims(
         hist,
         key,
         node_rank,
-        rel_threshold,
-        half_rise,
-        0.0,
+        RiseRule(rel_threshold, half_rise, 0.0),
         paper,
         count=False,
         error_drops=False,

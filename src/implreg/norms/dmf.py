@@ -10,10 +10,12 @@ log shows progress between chunks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
+from implreg.engine import TrainOptions
 from implreg.errors import ConfigError, DivergenceError
 from implreg.progress import Progress
 
@@ -130,31 +132,44 @@ def _matmul(a, b, out):
             out[i, j] = s
 
 
+class _Rule(NamedTuple):
+    """The kernel's step and stopping rule (a named tuple: numba compiles it as a struct)."""
+
+    adaptive: bool
+    beta: float
+    eps: float
+    max_steps: int
+    n_steps: int  # steps per call (one chunk)
+    log_every: int
+    stop_loss: float
+    stop_patience: int
+
+
+class _State(NamedTuple):
+    """Per-run state the kernel advances in place, each ``[runs]``."""
+
+    v: np.ndarray
+    step: np.ndarray
+    hits: np.ndarray
+    status: np.ndarray
+    n_logged: np.ndarray
+    last_finite: np.ndarray
+
+
+class _Log(NamedTuple):
+    """The logged trajectory, written in place: ``step [runs, T]``, ``loss [runs, T]``, ``prod [runs, T, d, d]``."""
+
+    step: np.ndarray
+    loss: np.ndarray
+    prod: np.ndarray
+
+
 @numba.njit(cache=True)
-def _advance(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
-    layers,
-    target,
-    mask,
-    lr,
-    adaptive,
-    beta,
-    eps,
-    v,
-    step,
-    hits,
-    status,
-    max_steps,
-    n_steps,
-    log_every,
-    stop_loss,
-    patience,
-    hist_step,
-    hist_loss,
-    hist_prod,
-    n_logged,
-    last_finite,
-):
-    """Advance every running run by up to n_steps GD steps (in place)."""
+def _advance(layers, target, mask, lr, rule, state, log):
+    """Advance every running run by up to rule.n_steps GD steps (in place)."""
+    adaptive, beta, eps, max_steps, n_steps, log_every, stop_loss, stop_patience = rule
+    v, step, hits, status, n_logged, last_finite = state
+    hist_step, hist_loss, hist_prod = log
     runs, depth, d, _ = layers.shape
     prefix = np.empty((depth + 1, d, d))
     suffix = np.empty((depth + 1, d, d))
@@ -195,10 +210,10 @@ def _advance(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
                         for j in range(d):
                             hist_prod[r, t, i, j] = prefix[depth, i, j]
                     n_logged[r] = t + 1
-                # stop once the loss has stayed below stop_loss at more than `patience` log points
+                # stop once the loss has stayed below stop_loss at more than `stop_patience` log points
                 if loss < stop_loss:
                     hits[r] += 1
-                    if hits[r] > patience:
+                    if hits[r] > stop_patience:
                         status[r] = 1
                         break
                 else:
@@ -235,42 +250,41 @@ def _advance(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
             step[r] = s + 1
 
 
-def train_dmf(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
+# The norms paper's runs: plain GD, stop once the loss has been < 1e-4 at more than 10 log points (every 50 steps).
+PAPER_OPTIONS = TrainOptions(
+    optimizer="gd", max_steps=5_000_000, stop_loss=1e-4, stop_patience=10, log_every=50, progress_label="dmf"
+)
+
+
+def train_dmf(
     problem: DMFProblem,
     depth: int,
     runs: list[DMFRun],
+    opts: TrainOptions = PAPER_OPTIONS,
     *,
     init_scale_mode: str = "product",
-    optimizer: str = "gd",
-    beta: float = 0.99,
-    eps: float = 1e-6,
-    max_steps: int = 5_000_000,
-    stop_loss: float = 1e-4,
-    stop_patience: int = 10,
-    log_every: int = 50,
     chunk_steps: int = 200_000,
-    dtype: str = "float64",
-    label: str = "dmf",
 ) -> DMFHistory:
-    """Train all `runs` (same depth and problem) to the stopping rule; return their histories."""
+    """Train all `runs` (same depth and problem) to the stopping rule; return their histories.
+
+    opts: optimizer, beta, eps, max_steps, the stopping rule (stop_loss, stop_patience; checked at every log
+    point), log_every, dtype and progress_label. Each run trains with its own lr (``DMFRun.lr``), on the CPU
+    (a compiled kernel), without checkpoints (a depth's runs take seconds to minutes).
+    """
     if depth < 1:
         raise ConfigError(f"depth must be >= 1, got {depth}")
-    if optimizer not in ("gd", "adaptive"):
-        raise ConfigError(f"optimizer must be 'gd' or 'adaptive', got {optimizer!r}")
-    if dtype not in ("float64", "float32"):
-        raise ConfigError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    if opts.log_every is None:
+        raise ConfigError("train_dmf needs log_every: the stopping rule is checked at the log points.")
     d = problem.target.shape[0]
     layers = np.stack([init_layers(r, depth, d, problem.det_sign, init_scale_mode) for r in runs])
     # float32 is kept as a fidelity switch: the kernel then runs on float32-rounded inits and data
     # but accumulates in float64; true float32 arithmetic stalls the late phase (see the spec).
-    if dtype == "float32":
+    if opts.dtype == "float32":
         layers = layers.astype(np.float32).astype(np.float64)
     n = len(runs)
-    cap = max_steps // log_every + 2
-    hist_step = np.full((n, cap), -1, dtype=np.int64)
-    hist_loss = np.full((n, cap), np.nan)
-    hist_prod = np.full((n, cap, d, d), np.nan)
-    state = dict(
+    cap = opts.max_steps // opts.log_every + 2
+    log = _Log(np.full((n, cap), -1, dtype=np.int64), np.full((n, cap), np.nan), np.full((n, cap, d, d), np.nan))
+    state = _State(
         v=np.zeros(n),
         step=np.zeros(n, dtype=np.int64),
         hits=np.zeros(n, dtype=np.int64),
@@ -278,54 +292,43 @@ def train_dmf(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
         n_logged=np.zeros(n, dtype=np.int64),
         last_finite=np.full(n, np.nan),
     )
+    stop_loss = float("-inf") if opts.stop_loss is None else float(opts.stop_loss)  # None: no stopping rule
+    rule = _Rule(
+        opts.optimizer == "adaptive",
+        float(opts.beta),
+        float(opts.eps),
+        opts.max_steps,
+        int(chunk_steps),
+        opts.log_every,
+        stop_loss,
+        opts.stop_patience,
+    )
     lr = np.array([r.lr for r in runs], dtype=np.float64)
     target, mask = problem.target.astype(np.float64), problem.mask.astype(np.float64)
-    progress = Progress(max_steps, label=label)
-    while (state["status"] == RUNNING).any():
-        _advance(
-            layers,
-            target,
-            mask,
-            lr,
-            optimizer == "adaptive",
-            beta,
-            eps,
-            state["v"],
-            state["step"],
-            state["hits"],
-            state["status"],
-            max_steps,
-            chunk_steps,
-            log_every,
-            stop_loss,
-            stop_patience,
-            hist_step,
-            hist_loss,
-            hist_prod,
-            state["n_logged"],
-            state["last_finite"],
-        )
-        for r in np.flatnonzero(state["status"] == DIVERGED):
+    progress = Progress(opts.max_steps, label=opts.progress_label, every_s=opts.progress_every_s)
+    while (state.status == RUNNING).any():
+        _advance(layers, target, mask, lr, rule, state, log)
+        for r in np.flatnonzero(state.status == DIVERGED):
             raise DivergenceError(
-                int(state["step"][r]),
-                float(state["last_finite"][r]),
+                int(state.step[r]),
+                float(state.last_finite[r]),
                 run=runs[r].label,
                 hint=f"Lower lr (now {runs[r].lr:g}) or init (now {runs[r].init:g}) for depth {depth}.",
             )
-        active = state["status"] == RUNNING
-        shown = state["last_finite"][active] if active.any() else state["last_finite"]
+        active = state.status == RUNNING
+        shown = state.last_finite[active] if active.any() else state.last_finite
         progress.update(
-            int(state["step"].max()),
+            int(state.step.max()),
             float(np.nanmax(shown)),
             force=not active.any(),
             extra=f"{int(active.sum())}/{n} runs active",
         )
-    t = int(state["n_logged"].max())
+    t = int(state.n_logged.max())
     return DMFHistory(
-        step=hist_step[:, :t],
-        loss=hist_loss[:, :t],
-        product=hist_prod[:, :t],
-        status=state["status"].copy(),
-        final_step=state["step"].copy(),
+        step=log.step[:, :t],
+        loss=log.loss[:, :t],
+        product=log.prod[:, :t],
+        status=state.status.copy(),
+        final_step=state.step.copy(),
         runs=list(runs),
     )

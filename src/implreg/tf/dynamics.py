@@ -33,9 +33,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from implreg.checkpoint import Checkpoint
-from implreg.cp import cp_reconstruct, cp_reconstruct_np, default_cp_components, init_cp_factors
-from implreg.engine import train_batched
+from implreg.cp import (
+    as_generator,
+    cp_reconstruct,
+    cp_reconstruct_np,
+    default_cp_components,
+    init_cp_factors,
+    random_cp_factors,
+)
+from implreg.engine import DYNAMICS_OPTIONS, TrainOptions, history_arrays, train_batched
 from implreg.errors import ConfigError
 from implreg.incremental import component_norms
 
@@ -45,19 +51,12 @@ LOSSES: tuple[str, ...] = ("l2", "l1", "huber")
 
 # The paper's stopping rule: evaluate every 25 iterations; stop once the train MSE has been < 1e-8 at more
 # than 50 consecutive evaluations (i.e. 51 evaluations = 1275 iterations after it first dips below).
-PAPER_CHECK_EVERY = 25
-PAPER_STOP_LOSS = 1e-8
-PAPER_STOP_PATIENCE = 50
-PAPER_MAX_STEPS = 1_000_000
+PAPER_OPTIONS = DYNAMICS_OPTIONS.replace(max_steps=1_000_000, stop_loss=1e-8, stop_patience=50, progress_label="tf")
 
 
 # ----------------------------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------------------------
-
-
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
 
 
 def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
@@ -83,14 +82,9 @@ def make_target(
     shape = _check_shape(shape)
     if rank < 1:
         raise ConfigError(f"make_target: the CP rank must be >= 1, got {rank}.")
-    rng = _rng(seed)
-    if super_symmetric:
-        if len(set(shape)) != 1:
-            raise ConfigError(f"make_target: a super-symmetric target needs equal mode sizes, got {list(shape)}.")
-        shared = rng.standard_normal((shape[0], rank))
-        factors = [shared] * len(shape)
-    else:
-        factors = [rng.standard_normal((d, rank)) for d in shape]
+    if super_symmetric and len(set(shape)) != 1:
+        raise ConfigError(f"make_target: a super-symmetric target needs equal mode sizes, got {list(shape)}.")
+    factors = random_cp_factors(shape, rank, seed, shared=super_symmetric)
     tensor = cp_reconstruct_np(factors) if len(shape) > 1 else factors[0].sum(1)
     return tensor * (float(fro_norm) / np.linalg.norm(tensor))
 
@@ -103,7 +97,7 @@ def make_completion_data(target: np.ndarray, num_samples: int, seed: int | np.ra
     """
     if not 1 <= num_samples <= target.size:
         raise ConfigError(f"completion: num_samples must be in [1, {target.size}], got {num_samples}.")
-    idx = _rng(seed).permutation(target.size)[:num_samples].astype(np.int64)
+    idx = as_generator(seed).permutation(target.size)[:num_samples].astype(np.int64)
     return {"indices": idx, "values": target.reshape(-1)[idx].astype(np.float64)}
 
 
@@ -120,7 +114,7 @@ def make_sensing_tensors(
     numel = math.prod(shape)
     if num_samples < 1:
         raise ConfigError(f"sensing: num_samples must be >= 1, got {num_samples}.")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     if cp_rank is None:
         return rng.standard_normal((num_samples, numel)) / math.sqrt(numel)
     if cp_rank < 1:
@@ -245,42 +239,28 @@ def _recon_error(full: Tensor, target: Tensor) -> Tensor:
     return (full.to(torch.float64) - t).norm(dim=1) / t.norm()
 
 
-def train_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
+def train_dynamics(
     dataset: Mapping[str, Any],
     init_stds: Sequence[float],
     seeds: int | Sequence[int] = 0,
+    opts: TrainOptions = PAPER_OPTIONS,
     *,
     R: int | None = None,
     init_mean: float = 0.0,
     loss: LossName = "l2",
     huber_beta: float = 1.0,
-    optimizer: Literal["adaptive", "gd"] = "adaptive",
-    lr: float | Sequence[float] = 0.01,
-    beta: float = 0.99,
-    eps: float = 1e-6,
-    max_steps: int = PAPER_MAX_STEPS,
-    check_every: int = PAPER_CHECK_EVERY,
-    stop_loss: float | None = PAPER_STOP_LOSS,
-    stop_patience: int = PAPER_STOP_PATIENCE,
-    log_every: int = 25,
     top_k: int = 10,
-    dtype: torch.dtype = torch.float64,
-    device: str | torch.device = "cpu",
-    num_threads: int | None = 1,
-    checkpoint: Checkpoint | None = None,
-    progress_label: str = "tf",
-    progress_every_s: float = 30.0,
-    run_names: Sequence[str] | None = None,
     return_factors: bool = False,
 ) -> dict[str, Any]:
     """Train one CP factorization per (init std, seed) on ``dataset`` (from :func:`make_dataset`), batched.
 
     Defaults are the paper's: R = max rank, N(0, σ²) init, MSE, adaptive step with lr 0.01, and the stopping
     rule on the train MSE (check every 25, stop after > 50 consecutive checks below 1e-8, cap 1e6 steps;
-    NaN raises :class:`~implreg.errors.DivergenceError`). With ``loss`` l1/huber the runs train on that loss
-    but still stop on (and log under ``log_mse``) the train MSE, as the original does; the training loss is
-    logged as ``log_objective``. ``seeds`` as an int gives every run the same seed (the same init direction
-    scaled by σ). Each run's init depends only on its own (σ, seed, mean).
+    NaN raises :class:`~implreg.errors.DivergenceError`). ``opts.lr`` may be one value or one per run. With
+    ``loss`` l1/huber the runs train on that loss but still stop on (and log under ``log_mse``) the train
+    MSE, as the original does; the training loss is logged as ``log_objective``. ``seeds`` as an int gives
+    every run the same seed (the same init direction scaled by σ). Each run's init depends only on its own
+    (σ, seed, mean).
 
     Returns (run axis first, in ``init_stds`` order; history columns are log points, NaN once a run stopped):
     ``init_std, seed [runs]``, ``R``, ``steps int64 [runs]``, ``converged bool [runs]``,
@@ -294,7 +274,8 @@ def train_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
     if loss not in LOSSES:
         raise ConfigError(f"train_dynamics: loss must be one of {LOSSES}, got {loss!r}.")
     seed_list = [int(s) for s in _as_list(seeds, n_runs, "seeds")]
-    lrs = torch.as_tensor(_as_list(lr, n_runs, "lr"), dtype=dtype)
+    dtype, device = opts.torch_dtype, opts.device
+    lrs = torch.as_tensor(_as_list(opts.lr, n_runs, "lr"), dtype=dtype)
     shape = _check_shape(np.asarray(dataset["target"]).shape)
     R = default_cp_components(shape) if R is None else int(R)
     data = _torch_dataset(dataset, dtype, device)
@@ -316,25 +297,7 @@ def train_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
         return row
 
     t0 = time.monotonic()
-    res = train_batched(
-        params,
-        loss_fn,
-        lr=lrs,
-        optimizer=optimizer,
-        beta=beta,
-        eps=eps,
-        max_steps=max_steps,
-        check_every=check_every,
-        stop_loss=stop_loss,
-        stop_patience=stop_patience,
-        log_every=log_every,
-        log_fn=log_fn,
-        progress_label=progress_label,
-        progress_every_s=progress_every_s,
-        run_names=run_names,
-        num_threads=num_threads,
-        checkpoint=checkpoint,
-    )
+    res = train_batched(params, loss_fn, opts.replace(lr=lrs), log_fn=log_fn)
     wall = time.monotonic() - t0
     out: dict[str, Any] = {
         "init_std": np.asarray(init_stds, dtype=np.float64),
@@ -345,10 +308,14 @@ def train_dynamics(  # noqa: PLR0913 -- an options dataclass is owed (issue 15)
         "wall_s": wall,
     }
     out.update(_final_metrics(res.params, data, loss, huber_beta, top_k))
-    out.update(_history_arrays(res.history, n_runs, top_k=min(top_k, R)))
+    out.update(history_arrays(res.history, n_runs, _LOG_COLUMNS, {"log_top_norms": ("norm_", min(top_k, R))}))
     if return_factors:
         out.update({f"factor_{n}": p.to(torch.float64).cpu().numpy() for n, p in enumerate(res.params)})
     return out
+
+
+# The engine's history columns → this module's log arrays (top-k norms: columns norm_0.. stacked).
+_LOG_COLUMNS = {"loss": "log_mse", "objective": "log_objective", "recon_error": "log_recon_error"}
 
 
 def _final_metrics(
@@ -363,26 +330,6 @@ def _final_metrics(
             "final_recon_error": _recon_error(full, data["target"]).cpu().numpy(),
             "final_top_norms": top_component_norms(params, top_k).to(torch.float64).cpu().numpy(),
         }
-
-
-def _history_arrays(history: Mapping[str, np.ndarray], n_runs: int, top_k: int) -> dict[str, np.ndarray]:
-    """The engine's flat history → ``log_*`` arrays, the top-k norms stacked to ``[runs, n_logs, k]``."""
-    if not history:  # max_steps = 0: no log point
-        empty = np.zeros((n_runs, 0))
-        return {
-            "log_step": np.zeros(0, np.int64),
-            "log_mse": empty,
-            "log_objective": empty,
-            "log_recon_error": empty,
-            "log_top_norms": np.zeros((n_runs, 0, top_k)),
-        }
-    return {
-        "log_step": history["step"],
-        "log_mse": history["loss"],
-        "log_objective": history["objective"],
-        "log_recon_error": history["recon_error"],
-        "log_top_norms": np.stack([history[f"norm_{j}"] for j in range(top_k)], axis=-1),
-    }
 
 
 def split_runs(result: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
@@ -209,99 +209,67 @@ def train_run(
         return _train(model_cfg, data, cfg, label, ckpt)
 
 
-def _state(model, opt, epoch, step, streak, last_finite, hist) -> dict:
-    """What a checkpoint holds after `epoch` completed epochs (the caller adds the ``partial_epoch`` position)."""
-    state = {"model": model.state_dict(), "opt": opt.state_dict(), "torch_rng": torch.get_rng_state()}
-    state |= {"epoch": epoch, "step": step, "streak": streak, "last_finite": last_finite}
-    return state | {"hist": hist}
+@dataclass
+class _Loop:
+    """Where a run stands: the next epoch, SGD steps taken, epochs of perfect train accuracy in a row, the
+    last finite loss, the history, and (resuming inside an epoch) that epoch's saved position."""
+
+    start: int = 1
+    step: int = 0
+    streak: int = 0
+    last_finite: float = float("nan")
+    hist: dict = field(default_factory=lambda: {k: [] for k in _HIST_KEYS})
+    partial: dict | None = None
+
+    def state(self, model, opt, epoch: int) -> dict:
+        """What a checkpoint holds after `epoch` completed epochs (the caller adds ``partial_epoch``)."""
+        state = {"model": model.state_dict(), "opt": opt.state_dict(), "torch_rng": torch.get_rng_state()}
+        state |= {"epoch": epoch, "step": self.step, "streak": self.streak, "last_finite": self.last_finite}
+        return state | {"hist": self.hist}
 
 
-def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, ckpt: Checkpoint) -> dict:  # noqa: PLR0915 -- a split into smaller steps is owed (issue 15)
+_HIST_KEYS = ("epoch", "train_acc", "train_loss", "reg", "eval_epoch", "test_acc", "test_loss")
+
+
+def _resume(model, opt, cfg: LocalityTrainConfig, ckpt: Checkpoint) -> _Loop:
+    """The checkpointed position (model, optimizer and torch RNG restored), or a fresh start."""
+    saved = ckpt.load()
+    if saved is None:
+        torch.manual_seed(_mix(cfg.seed, 3))  # dropout masks
+        return _Loop()
+    model.load_state_dict(saved["model"])
+    opt.load_state_dict(saved["opt"])
+    torch.set_rng_state(torch.as_tensor(saved["torch_rng"], dtype=torch.uint8))
+    return _Loop(
+        start=int(saved["epoch"]) + 1,
+        step=int(saved["step"]),
+        streak=int(saved["streak"]),
+        last_finite=float(saved["last_finite"]),
+        hist={k: list(v) for k, v in saved["hist"].items()},
+        partial=saved.get("partial_epoch"),  # where the saved epoch stood (absent: it had completed)
+    )
+
+
+def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, ckpt: Checkpoint) -> dict:
     dev = torch.device(cfg.device)
     model = build_model(model_cfg, seed=cfg.seed).to(dev)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    bce = nn.functional.binary_cross_entropy_with_logits
     n = data.size("train")
-    hist: dict[str, list] = {
-        k: [] for k in ("epoch", "train_acc", "train_loss", "reg", "eval_epoch", "test_acc", "test_loss")
-    }
-    start, step, streak, last_finite = 1, 0, 0, float("nan")
-    partial = None
-    saved = ckpt.load()
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["opt"])
-        torch.set_rng_state(torch.as_tensor(saved["torch_rng"], dtype=torch.uint8))
-        start, step, streak = int(saved["epoch"]) + 1, int(saved["step"]), int(saved["streak"])
-        last_finite = float(saved["last_finite"])
-        hist = {k: list(v) for k, v in saved["hist"].items()}
-        partial = saved.get("partial_epoch")  # where the saved epoch stood (absent: it had completed)
-    if saved is None:
-        torch.manual_seed(_mix(cfg.seed, 3))  # dropout masks
+    loop = _resume(model, opt, cfg, ckpt)
     prog = Progress(cfg.epochs, label=label, every_s=cfg.progress_every_s, unit="epoch")
-    prog.start_at(start - 1)
+    prog.start_at(loop.start - 1)
     t0 = time.perf_counter()
-    for epoch in range(start, cfg.epochs + 1):
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(_mix(cfg.seed, 1, epoch))).to(dev)
-        correct = loss_sum = reg_sum = 0.0
-        first = 0
-        if partial is not None:  # resume inside this epoch: same shuffle, skip the batches already taken
-            first, correct, loss_sum, reg_sum = (partial[k] for k in ("pos", "correct", "loss_sum", "reg_sum"))
-            first, partial = int(first), None
-        for s in range(first, n, cfg.batch_size):
-            idx = perm[s : s + cfg.batch_size]
-            x, y = data.batch("train", idx)
-            if cfg.lam > 0 and idx.numel() >= 2:
-                pi, pj = _patches(data, cfg, step)
-                k = cfg.reg_batch_size
-                if k == 0 or k >= idx.numel():  # the original: R and the BCE share the first forward pass
-                    reg, logits = igc_penalty(model, x, pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
-                else:  # R on a sub-batch: the shuffle already makes its first k samples a random subset
-                    logits = model(x)[:, 0]
-                    reg, _ = igc_penalty(model, x[:k], pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
-                loss = bce(logits, y) + cfg.lam * reg
-            else:
-                logits, reg = model(x)[:, 0], torch.zeros(())
-                loss = bce(logits, y)
-            if not bool(torch.isfinite(loss)):
-                raise DivergenceError(step, last_finite, run=f"{label} at epoch {epoch}", hint=_HINT)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            last_finite = float(loss.detach())
-            correct += float(((logits.detach() > 0).float() == y).sum())
-            loss_sum += last_finite * idx.numel()
-            reg_sum += float(reg.detach()) * idx.numel()
-            if ckpt.due():
-                # Checked after every step: an epoch can take minutes on a CPU, longer than a cluster's grace
-                # period after SIGTERM. Saved: the completed epochs plus where this one stands (pos = n at its
-                # last step, after which a resumed run only redoes the epoch's bookkeeping and evaluation).
-                here = {"pos": min(s + cfg.batch_size, n), "correct": correct, "loss_sum": loss_sum, "reg_sum": reg_sum}
-                ckpt.save(_state(model, opt, epoch - 1, step, streak, last_finite, hist) | {"partial_epoch": here})
-                ckpt.stop_if_signalled()
-        train_acc = correct / n
-        hist["epoch"].append(epoch)
-        hist["train_acc"].append(train_acc)
-        hist["train_loss"].append(loss_sum / n)
-        hist["reg"].append(reg_sum / n)
-        streak = streak + 1 if train_acc >= 1.0 else 0
-        stop = cfg.stop_on_perfect_train_acc and streak > cfg.stop_patience
-        extra = f"train acc {train_acc:.4f}"
-        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or stop:
-            ev = evaluate(model, data, "test", cfg.eval_batch_size)
-            hist["eval_epoch"].append(epoch)
-            hist["test_acc"].append(ev["acc"])
-            hist["test_loss"].append(ev["loss"])
-            extra += f", test acc {ev['acc']:.4f}"
-        prog.update(epoch, loss=loss_sum / n, force=epoch == cfg.epochs or stop, extra=extra)
-        if stop:
+    for epoch in range(loop.start, cfg.epochs + 1):
+        sums = _train_epoch(model, opt, data, cfg, loop, epoch, label, ckpt)
+        if _end_epoch(model, data, cfg, loop, epoch, sums, prog):
             break
     seconds = time.perf_counter() - t0
+    hist = loop.hist
     if not hist["epoch"]:
         raise ConfigError("training ran no epoch (a checkpoint of a finished run?); delete the checkpoint and rerun.")
     print(f"{label}: stopped at epoch {hist['epoch'][-1]} after {seconds:.1f} s", file=sys.stderr)
+    step = loop.step
     return {
         "settings": asdict(cfg),
         "model": model_cfg.to_dict(),
@@ -316,3 +284,80 @@ def _train(model_cfg: ModelConfig, data, cfg: LocalityTrainConfig, label: str, c
         "steps": step,
         "history": hist,
     }
+
+
+def _train_epoch(model, opt, data, cfg: LocalityTrainConfig, loop: _Loop, epoch: int, label: str, ckpt) -> tuple:
+    """One epoch's SGD steps over its shuffle (from the saved position when resuming inside it); returns the
+    epoch's (correct, loss_sum, reg_sum) over its samples."""
+    n = data.size("train")
+    dev = torch.device(cfg.device)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(_mix(cfg.seed, 1, epoch))).to(dev)
+    correct = loss_sum = reg_sum = 0.0
+    first = 0
+    if loop.partial is not None:  # resume inside this epoch: same shuffle, skip the batches already taken
+        first, correct, loss_sum, reg_sum = (loop.partial[k] for k in ("pos", "correct", "loss_sum", "reg_sum"))
+        first, loop.partial = int(first), None
+    for s in range(first, n, cfg.batch_size):
+        idx = perm[s : s + cfg.batch_size]
+        x, y = data.batch("train", idx)
+        loss, logits, reg = _batch_loss(model, data, cfg, loop.step, x, y)
+        if not bool(torch.isfinite(loss)):
+            raise DivergenceError(loop.step, loop.last_finite, run=f"{label} at epoch {epoch}", hint=_HINT)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loop.step += 1
+        loop.last_finite = float(loss.detach())
+        correct += float(((logits.detach() > 0).float() == y).sum())
+        loss_sum += loop.last_finite * idx.numel()
+        reg_sum += float(reg.detach()) * idx.numel()
+        if ckpt.due():
+            # Checked after every step: an epoch can take minutes on a CPU, longer than a cluster's grace
+            # period after SIGTERM. Saved: the completed epochs plus where this one stands (pos = n at its
+            # last step, after which a resumed run only redoes the epoch's bookkeeping and evaluation).
+            here = {"pos": min(s + cfg.batch_size, n), "correct": correct, "loss_sum": loss_sum, "reg_sum": reg_sum}
+            ckpt.save(loop.state(model, opt, epoch - 1) | {"partial_epoch": here})
+            ckpt.stop_if_signalled()
+    return correct, loss_sum, reg_sum
+
+
+def _batch_loss(
+    model, data, cfg: LocalityTrainConfig, step: int, x: Tensor, y: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """(BCE + lam x IGC penalty, logits, penalty) of one batch; the penalty is 0 for a baseline run."""
+    bce = nn.functional.binary_cross_entropy_with_logits
+    size = y.shape[0]
+    if cfg.lam > 0 and size >= 2:
+        pi, pj = _patches(data, cfg, step)
+        k = cfg.reg_batch_size
+        if k == 0 or k >= size:  # the original: R and the BCE share the first forward pass
+            reg, logits = igc_penalty(model, x, pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
+        else:  # R on a sub-batch: the shuffle already makes its first k samples a random subset
+            logits = model(x)[:, 0]
+            reg, _ = igc_penalty(model, x[:k], pi, pj, eps=cfg.reg_eps, bn_mode=cfg.reg_bn_mode)
+        return bce(logits, y) + cfg.lam * reg, logits, reg
+    logits, reg = model(x)[:, 0], torch.zeros(())
+    return bce(logits, y), logits, reg
+
+
+def _end_epoch(model, data, cfg: LocalityTrainConfig, loop: _Loop, epoch: int, sums: tuple, prog: Progress) -> bool:
+    """The epoch's history row, the test evaluation when due, the progress line; True when the run stops."""
+    n = data.size("train")
+    correct, loss_sum, reg_sum = sums
+    hist = loop.hist
+    train_acc = correct / n
+    hist["epoch"].append(epoch)
+    hist["train_acc"].append(train_acc)
+    hist["train_loss"].append(loss_sum / n)
+    hist["reg"].append(reg_sum / n)
+    loop.streak = loop.streak + 1 if train_acc >= 1.0 else 0
+    stop = cfg.stop_on_perfect_train_acc and loop.streak > cfg.stop_patience
+    extra = f"train acc {train_acc:.4f}"
+    if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or stop:
+        ev = evaluate(model, data, "test", cfg.eval_batch_size)
+        hist["eval_epoch"].append(epoch)
+        hist["test_acc"].append(ev["acc"])
+        hist["test_loss"].append(ev["loss"])
+        extra += f", test acc {ev['acc']:.4f}"
+    prog.update(epoch, loss=loss_sum / n, force=epoch == cfg.epochs or stop, extra=extra)
+    return stop
