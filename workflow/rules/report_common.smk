@@ -32,7 +32,7 @@ def report_benchmarks():
             for e in DMF["perturbed_epsilons"]
         ]
     for exp in TC_EXPERIMENTS:
-        inits = [fmt_num(i) for i in TC["init_stds"]]
+        inits = [fmt_num(i) for i in tc_init_stds(exp)]
         out[f"norms/tc_{exp}"] = (
             [_bench("train_tc", f"{exp}_init{i}") for i in inits]
             + [_bench("measure_tc", f"{exp}_init{i}") for i in inits]
