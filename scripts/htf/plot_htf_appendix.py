@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from implreg.claims import write_claims
-from implreg.cli import job_io, run
+from implreg.claims import combine_instances, write_claims
+from implreg.cli import job_io, paths, run
 from implreg.htf.dynamics import load_history, mat_key, node_key
 from implreg.htf.dynamics_claims import appendix_claims, target_matricizations
 from implreg.htf.figures import plot_appendix_figure
@@ -12,7 +12,7 @@ from implreg.plotting.style import save_figure
 
 IO = job_io(
     __doc__,
-    inputs={"history": "train_htf_dynamics .npz of ht"},
+    inputs={"history": "train_htf_dynamics .npz files of ht, one per data seed (order of data_seeds)"},
     outputs={"pdf": "figure", "png": "PNG twin", "claims": "claims JSON", "table": "CSV of the plotted histories"},
     params={
         "order": "tensor order (the root node is 1..order)",
@@ -26,7 +26,7 @@ IO = job_io(
         "half_rise": "a quantity has risen once at this fraction of its own final value",
         "max_steps": "the run's step cap",
         "spec": "the HT model's spec (the target is regenerated from it)",
-        "data_seed": "the target's seed",
+        "data_seeds": "the instances' seeds (each target regenerated from its seed); the figure draws the first",
         "target_norm": "||ground truth||_F",
         "preset": "preset",
         "figure": "figure id",
@@ -37,7 +37,10 @@ IO = job_io(
 
 def main(io):
     p = io.params
-    h = load_history(io.input.history)
+    seeds = [int(s) for s in p.data_seeds]
+    files = dict(zip(seeds, paths(io.input.history), strict=True))
+    by_seed = {s: load_history(f) for s, f in files.items()}
+    h = by_seed[seeds[0]]  # the drawn instance
     root = list(range(1, int(p.order) + 1))
     nodes = [p.node, root]
     keys = [node_key(v) for v in nodes] + [mat_key(m) for m in p.matricizations]
@@ -49,23 +52,26 @@ def main(io):
         rows.append(row)
     write_csv(io.output.table, rows)
     mats = [list(p.node), *p.matricizations]
-    target_mats = target_matricizations(p.spec, int(p.data_seed), float(p.target_norm), mats, 10**6)
-    for rows in p.matricizations:  # the history must belong to the config's target
-        mk = mat_key(rows)
-        if f"target_{mk}" in h and not np.allclose(h[f"target_{mk}"], target_mats[mk][: len(h[f"target_{mk}"])]):
-            raise ValueError(f"{io.input.history}: its target differs from the config's ({mk}); retrain")
-    claims = appendix_claims(
-        h,
-        p.node,
-        int(p.node_rank),
-        p.matricizations,
-        int(p.n_entries),
-        float(p.stop_loss),
-        int(p.max_steps),
-        float(p.rel_threshold),
-        float(p.half_rise),
-        target_mats,
-    )
+    per_seed = {}
+    for s, hs in by_seed.items():
+        target_mats = target_matricizations(p.spec, s, float(p.target_norm), mats, 10**6)
+        for rows_ in p.matricizations:  # the history must belong to the config's target
+            mk = mat_key(rows_)
+            if f"target_{mk}" in hs and not np.allclose(hs[f"target_{mk}"], target_mats[mk][: len(hs[f"target_{mk}"])]):
+                raise ValueError(f"{files[s]}: its target differs from the config's ({mk}, data seed {s}); retrain")
+        per_seed[s] = appendix_claims(
+            hs,
+            p.node,
+            int(p.node_rank),
+            p.matricizations,
+            int(p.n_entries),
+            float(p.stop_loss),
+            int(p.max_steps),
+            float(p.rel_threshold),
+            float(p.half_rise),
+            target_mats,
+        )
+    claims = combine_instances(per_seed)
     save_figure(plot_appendix_figure(h, nodes, p.matricizations, int(p.start_iter)), io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 

@@ -78,6 +78,50 @@ def untestable(claim_id: str, statement: str, expected: str, why: str, **fields)
     return Claim(claim_id, statement, f"not tested: {why}", expected, None, **fields)
 
 
+EVERY_INSTANCE = 1.0  # statements the paper makes whatever the random instance: every instance must show them
+MAJORITY_OF_INSTANCES = 0.5  # details of the paper's one drawn instance: more than half of the instances
+
+
+def combine_instances(
+    per_instance: Mapping[int, list[Claim]], need_every: set[str] | frozenset[str] = frozenset()
+) -> list[Claim]:
+    """One claim per id from the same claims evaluated on several instances (data seeds fixed in config).
+
+    A claim passes on every instance where it is ``required`` or named in ``need_every``, on more than half of
+    them otherwise; its measured value lists each instance's and the fraction that passed. A None (untestable)
+    counts as not passed. One instance: the claims are returned unchanged.
+    """
+    seeds = list(per_instance)
+    if len(seeds) == 1:
+        return list(per_instance[seeds[0]])
+    by_id: dict[str, dict[int, Claim]] = {}
+    for seed in seeds:
+        for c in per_instance[seed]:
+            by_id.setdefault(c.id, {})[seed] = c
+    out = []
+    for cid, found in by_id.items():
+        first = found[min(found)]
+        every = first.required or cid in need_every
+        passes = [bool(found[s].passed) if s in found else False for s in seeds]
+        ok = all(passes) if every else sum(passes) / len(seeds) > MAJORITY_OF_INSTANCES
+        measured = {f"data_seed {s}": (found[s].measured if s in found else "no such claim") for s in seeds}
+        measured["fraction_of_instances"] = f"{sum(passes)}/{len(seeds)}"
+        where = "on every instance" if every else "on more than half of the instances"
+        out.append(
+            Claim(
+                cid,
+                f"{first.statement} [tested on data seeds {seeds}; the statement's numbers are data seed {min(found)}'s]",
+                measured,
+                f"{first.expected}, {where}",
+                ok,
+                paper=first.paper,
+                tolerance_reason=first.tolerance_reason,
+                required=first.required,
+            )
+        )
+    return out
+
+
 def finalize(claims: list[Claim], declared: Mapping[str, str] | None = None, figure: str = "") -> list[Claim]:
     """Apply the preset's declaration of untestable claims; every other null becomes a failure.
 

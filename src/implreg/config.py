@@ -221,6 +221,19 @@ def _semantic_problems(config: dict) -> list[str]:
     unknown_caps = sorted(set(tc.get("step_caps", {})) - set(names))
     if unknown_caps:
         problems.append(f"norms.tc.step_caps: {unknown_caps} name no experiment; experiments are {names}")
+    by_exp = tc.get("init_stds_by_experiment", {})
+    unknown = sorted(set(by_exp) - set(names))
+    if unknown:
+        problems.append(
+            f"norms.tc.init_stds_by_experiment: {unknown} name no experiment; experiments are {names}"
+        )
+    for name, stds in sorted(by_exp.items()):
+        extra = [s for s in stds if s not in tc["init_stds"]]
+        if extra:
+            problems.append(
+                f"norms.tc.init_stds_by_experiment.{name}: {extra} not in norms.tc.init_stds {tc['init_stds']} "
+                "(list a subset: run seeds derive from the position in init_stds)"
+            )
     for i, exp in enumerate(tc["experiments"]):
         size = exp["dim"] ** exp["order"]
         too_many = [n for n in exp["num_observations"] if n > size]

@@ -69,3 +69,44 @@ def test_paper_values_are_found_and_missing_ones_name_the_file(monkeypatch):
     assert paper_values.value("norms/x", "w") == 3.0
     with pytest.raises(KeyError, match=r"src/implreg/norms/paper_values\.yaml"):
         paper_values.for_figure("norms/y")
+
+
+# --- claims over several instances (data seeds fixed in config) ------------------------------------------------
+
+
+def _instance(passed: dict[str, bool | None]) -> list[Claim]:
+    return [
+        Claim(cid, "s", {"v": i}, "e", ok, required=cid == "conv", **REF) for i, (cid, ok) in enumerate(passed.items())
+    ]
+
+
+def _combined(*instances, need_every=frozenset()):
+    from implreg.claims import combine_instances
+
+    return {c.id: c for c in combine_instances(dict(enumerate(instances)), need_every)}
+
+
+def test_one_instance_passes_claims_through_unchanged():
+    from implreg.claims import combine_instances
+
+    one = _instance({"a": True, "b": False})
+    assert combine_instances({7: one}) == one
+
+
+def test_more_than_half_of_the_instances_must_show_a_detail():
+    ok = _combined(*[_instance({"a": v}) for v in (True, True, True, False)])["a"]
+    assert ok.passed is True and ok.measured["fraction_of_instances"] == "3/4"
+    assert "data_seed 3" in ok.measured and "more than half" in ok.expected
+    half = _combined(*[_instance({"a": v}) for v in (True, True, False, False)])["a"]
+    assert half.passed is False  # exactly half is not a majority
+
+
+def test_required_and_named_claims_need_every_instance():
+    res = _combined(*[_instance({"conv": v, "a": v}) for v in (True, True, True, False)], need_every={"a"})
+    assert res["conv"].passed is False and res["conv"].required
+    assert res["a"].passed is False and "every instance" in res["a"].expected
+
+
+def test_an_untested_instance_counts_as_not_shown():
+    res = _combined(_instance({"a": True}), _instance({"a": None}), _instance({"a": None}))
+    assert res["a"].passed is False and res["a"].measured["fraction_of_instances"] == "1/3"

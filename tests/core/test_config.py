@@ -25,6 +25,12 @@ def test_step_caps_only_in_the_default_preset(raw):
     assert resolve({**raw, "preset": "paper"})["norms"]["tc"]["step_caps"] == {}
 
 
+def test_default_runs_appendix_b_order4_from_init_1e2_only(raw):
+    """The default preset drops the init-1e-3 runs it cannot afford (>5e4-step plateau) up front; paper runs all."""
+    assert resolve(raw)["norms"]["tc"]["init_stds_by_experiment"] == {"rank3_order4": [1e-2]}
+    assert resolve({**raw, "preset": "paper"})["norms"]["tc"]["init_stds_by_experiment"] == {}
+
+
 def test_deep_merge_replaces_lists_and_merges_dicts():
     out = deep_merge({"a": {"b": 1, "c": [1, 2]}, "d": 0}, {"a": {"c": [3]}})
     assert out == {"a": {"b": 1, "c": [3]}, "d": 0}
@@ -62,6 +68,14 @@ def test_every_schema_key_has_description_and_default():
         (lambda c: c.update(colour="red"), r"unknown key\(s\) 'colour' in the top level"),
         (lambda c: c["norms"]["tc"].update(step_caps={"rank9": 10}), r"step_caps: \['rank9'\] name no experiment"),
         (lambda c: c["norms"]["tc"].update(step_caps={"rank1_order3": 0}), r"step_caps\.rank1_order3 = 0"),
+        (
+            lambda c: c["norms"]["tc"].update(init_stds_by_experiment={"rank9": [1e-2]}),
+            r"init_stds_by_experiment: \['rank9'\] name no experiment",
+        ),
+        (
+            lambda c: c["norms"]["tc"].update(init_stds_by_experiment={"rank1_order3": [0.5]}),
+            r"init_stds_by_experiment\.rank1_order3: \[0\.5\] not in norms\.tc\.init_stds",
+        ),
     ],
 )
 def test_invalid_configs_name_key_and_fix(raw, mutate, pattern):

@@ -24,3 +24,21 @@ def test_figure_table_lists_every_figure_of_the_default_preset(repo):
     expected |= {"figures/norms/dmf_norms_rank.pdf"} | {f"figures/norms/tc_{e['name']}.pdf" for e in tc["experiments"]}
     expected |= {"figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"}
     assert expected <= listed, f"missing from README: {sorted(expected - listed)}"
+
+
+def test_cpu_requirements_resolve_to_the_pinned_torch_from_the_cpu_index(repo):
+    """The CPU route can only be installed with network access to PyTorch's index; what can be checked offline is
+    that the file adds that index beside PyPI, keeps the main pin, and that pip's rules pick the +cpu wheel:
+    torch==2.13.0 admits 2.13.0+cpu (a local version) and a local version sorts above the plain one."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    lines = [ln.strip() for ln in (repo / "envs/requirements-cpu.txt").read_text().splitlines()]
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    assert "-r requirements.txt" in lines
+    pins = [ln for ln in (repo / "envs/requirements.txt").read_text().splitlines() if ln.startswith("torch")]
+    assert pins == ["torch==2.13.0"], pins
+    spec = SpecifierSet(pins[0][len("torch") :])
+    assert spec.contains("2.13.0+cpu")
+    assert Version("2.13.0+cpu") > Version("2.13.0")
+    assert "requirements-cpu.txt" in (repo / "README.md").read_text()

@@ -60,7 +60,7 @@ def test_following_the_advice_for_a_corrupt_data_file_recovers(tmp_path):
 @pytest.mark.dag
 def test_run_only_knobs_do_not_rerun_jobs(tmp_path):
     """Item 2: checkpoint interval and threads are not rerun triggers; item 9: no empty checkpoint folders."""
-    targets = ("results/htf/dynamics/mf/history.npz", "results/htf/locality/pathfinder/L3/data.npz")
+    targets = ("results/htf/dynamics/data0/mf/history.npz", "results/htf/locality/pathfinder/L3/data.npz")
     snakemake(tmp_path, *targets, "--cores", "1", "--config", "preset=smoke", "checkpoint_every_s=0.01")
     for every in ("300", "0"):
         dry = snakemake(tmp_path, *targets, "-n", "--config", "preset=smoke", f"checkpoint_every_s={every}")

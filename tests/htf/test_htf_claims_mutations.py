@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from implreg.claims import finalize
+from implreg.claims import combine_instances, finalize
 from implreg.htf.dynamics_claims import appendix_claims, dynamics_claims, expected_ranks, target_matricizations
 from implreg.htf.locality.calibration import calibration_claims
 from implreg.htf.locality.claims import locality_claims
@@ -381,3 +381,25 @@ def test_every_claim_cites_the_paper_and_its_tolerance():
     for task in TASKS:
         _locality(TASKS[task][0], task)
     _calibration(CAL)
+
+
+# --- the same claims over several instances: a mutation on most instances fails the combined claim ------------
+
+
+def _ht_claims(h) -> list:
+    exp = expected_ranks({"ht": DEFAULT_HT}, 0, 64.0, STOP_LOSS, {"ht": h})
+    return dynamics_claims({"ht": h}, exp, {"ht": DEFAULT_HT}, 64.0, STOP_LOSS, 500000, REL_THR, HALF, DROP)
+
+
+@pytest.mark.parametrize("mutation", ["all_at_once", "too_many", "capped"])
+def test_instances_mutated_in_the_majority_fail_the_combined_claims(mutation):
+    good, bad = _ht_claims(_base("ht")), _ht_claims(DYN_MUTATIONS[mutation](_base("ht")))
+    combined = _verdict(combine_instances({0: good, 1: bad, 2: bad, 3: good}))
+    assert False in combined.values() and None not in combined.values(), combined
+    assert all(_verdict(combine_instances({0: good, 1: good, 2: good})).values())
+
+
+def test_a_capped_run_on_one_instance_fails_convergence_whatever_the_others():
+    good, capped = _ht_claims(_base("ht")), _ht_claims(_capped(_base("ht")))
+    combined = _verdict(combine_instances({0: good, 1: good, 2: good, 3: capped}))
+    assert combined["ht_converged"] is False

@@ -6,15 +6,16 @@ include: "htf_helpers.smk"
 
 wildcard_constraints:
     model=r"mf|cp|ht",
+    dseed=r"\d+",
 
 
 rule train_htf_dynamics:
     output:
-        history="results/htf/dynamics/{model}/history.npz",
+        history="results/htf/dynamics/data{dseed}/{model}/history.npz",
     log:
-        "logs/train_htf_dynamics/{model}.log",
+        "logs/train_htf_dynamics/{model}_data{dseed}.log",
     benchmark:
-        "benchmarks/out/train_htf_dynamics/{model}.tsv"
+        "benchmarks/out/train_htf_dynamics/{model}_data{dseed}.tsv"
     conda:
         CONDA_ENV
     threads: job_threads("train_htf_dynamics")
@@ -26,7 +27,7 @@ rule train_htf_dynamics:
         train=lambda wc: {
             "num_samples": HTF_DYN[wc.model]["num_samples"],
             "fro_norm": HTF_DYN["target_norm"],
-            "data_seed": HTF_DYN["data_seed"],
+            "data_seed": int(wc.dseed),
             "init_seed": HTF_DYN["init_seed"],
             "optimizer": HTF_DYN["optimizer"],
             "lr": HTF_DYN["lr"],
@@ -48,9 +49,9 @@ rule train_htf_dynamics:
 
 rule plot_htf_dynamics:
     input:
-        mf="results/htf/dynamics/mf/history.npz",
-        cp="results/htf/dynamics/cp/history.npz",
-        ht="results/htf/dynamics/ht/history.npz",
+        mf=htf_histories("mf"),
+        cp=htf_histories("cp"),
+        ht=htf_histories("ht"),
     output:
         pdf="figures/htf/incremental_learning_mf_cp_ht.pdf",
         png=report(
@@ -76,7 +77,7 @@ rule plot_htf_dynamics:
         min_rel_error_drop=HTF_DYN["claim_min_rel_error_drop"],
         stop_loss=HTF_DYN["stop_loss"],
         max_steps=HTF_DYN["max_steps"],
-        data_seed=HTF_DYN["data_seed"],
+        data_seeds=HTF_DYN["data_seeds"],
         target_norm=HTF_DYN["target_norm"],
         preset=PRESET,
         figure="htf/incremental_learning_mf_cp_ht",
@@ -87,7 +88,7 @@ rule plot_htf_dynamics:
 
 rule plot_htf_appendix:
     input:
-        history="results/htf/dynamics/ht/history.npz",
+        history=htf_histories("ht"),
     output:
         pdf="figures/htf/ht_local_components_matricizations.pdf",
         png=report(
@@ -117,7 +118,7 @@ rule plot_htf_appendix:
         half_rise=HTF_DYN["claim_half_rise"],
         max_steps=HTF_DYN["max_steps"],
         spec=htf_spec("ht"),
-        data_seed=HTF_DYN["data_seed"],
+        data_seeds=HTF_DYN["data_seeds"],
         target_norm=HTF_DYN["target_norm"],
         preset=PRESET,
         figure="htf/ht_local_components_matricizations",

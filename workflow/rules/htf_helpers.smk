@@ -10,6 +10,11 @@ HTF_FIGURES = [
 ]
 
 
+def htf_histories(model):
+    """One model's training histories, one per instance of htf.dynamics.data_seeds (the figures draw the first)."""
+    return [f"results/htf/dynamics/data{s}/{model}/history.npz" for s in HTF_DYN["data_seeds"]]
+
+
 def htf_spec(model):
     """The architecture/target part of one model's config block (what the training job needs)."""
     drop = ("num_samples", "plot_start_iter")

@@ -275,9 +275,10 @@ rule measure_tc_linear:
 
 rule plot_tc:
     input:
-        runs=expand(
-            "results/norms/tc/{{exp}}/init{init}/metrics.csv",
-            init=[fmt_num(i) for i in TC["init_stds"]],
+        runs=lambda wc: expand(
+            "results/norms/tc/{exp}/init{init}/metrics.csv",
+            exp=wc.exp,
+            init=[fmt_num(i) for i in tc_init_stds(wc.exp)],
         ),
         linear="results/norms/tc/{exp}/linear.csv",
     output:
@@ -297,7 +298,7 @@ rule plot_tc:
     resources:
         **job_resources("small"),
     params:
-        init_stds=TC["init_stds"],
+        init_stds=lambda wc: tc_init_stds(wc.exp),
         order=lambda wc: tc_exp(wc.exp)["order"],
         dim=lambda wc: tc_exp(wc.exp)["dim"],
         target_rank=lambda wc: tc_exp(wc.exp)["target_rank"],

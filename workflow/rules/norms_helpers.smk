@@ -46,6 +46,12 @@ def tc_exp(name):
     )
 
 
+def tc_init_stds(exp):
+    """Inits one tensor-completion figure runs: init_stds, or its init_stds_by_experiment subset (same order)."""
+    keep = TC["init_stds_by_experiment"].get(exp)
+    return [i for i in TC["init_stds"] if keep is None or i in keep]
+
+
 def tc_max_steps(exp):
     """Step cap of one tensor-completion figure: max_steps, or its lower step_caps entry."""
     tc_exp(exp)

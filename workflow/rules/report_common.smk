@@ -32,7 +32,7 @@ def report_benchmarks():
             for e in DMF["perturbed_epsilons"]
         ]
     for exp in TC_EXPERIMENTS:
-        inits = [fmt_num(i) for i in TC["init_stds"]]
+        inits = [fmt_num(i) for i in tc_init_stds(exp)]
         out[f"norms/tc_{exp}"] = (
             [_bench("train_tc", f"{exp}_init{i}") for i in inits]
             + [_bench("measure_tc", f"{exp}_init{i}") for i in inits]
@@ -47,9 +47,13 @@ def report_benchmarks():
         for var in TF_NAT["variants"]
     ]
     out["htf/incremental_learning_mf_cp_ht"] = [
-        _bench("train_htf_dynamics", m) for m in HTF_MODELS
+        _bench("train_htf_dynamics", f"{m}_data{s}")
+        for m in HTF_MODELS
+        for s in HTF_DYN["data_seeds"]
     ]
-    out["htf/ht_local_components_matricizations"] = [_bench("train_htf_dynamics", "ht")]
+    out["htf/ht_local_components_matricizations"] = [
+        _bench("train_htf_dynamics", f"ht_data{s}") for s in HTF_DYN["data_seeds"]
+    ]
     for task, slug in LOC_FIGURE.items():
         data = (
             [_bench("make_pathfinder", f"L{s}") for s in LOC_SETTINGS[task]]
@@ -86,7 +90,7 @@ def report_seeds():
     out["tf/tensor_rank_natural_data"] = {"seed": TF_NAT["seed"]}
     for slug in ("incremental_learning_mf_cp_ht", "ht_local_components_matricizations"):
         out[f"htf/{slug}"] = {
-            "data seed": HTF_DYN["data_seed"],
+            "data seeds": HTF_DYN["data_seeds"],
             "init seed": HTF_DYN["init_seed"],
         }
     for task, slug in LOC_FIGURE.items():
