@@ -18,7 +18,10 @@ PRESETS = ("smoke", "default", "paper")
 
 # Keys renamed since earlier versions, (section..., old key) -> new key: a user file that still sets the old
 # key is told the new name. norms.tc.stop_mse: one name per setting, as in every other training section.
-RENAMED_KEYS = {("norms", "tc", "stop_mse"): "stop_loss"}
+RENAMED_KEYS = {
+    ("norms", "tc", "stop_mse"): "stop_loss",
+    ("htf", "dynamics", "data_seed"): "data_seeds",  # now a list of instances; data_seed: 0 becomes data_seeds: [0]
+}
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
@@ -224,9 +227,7 @@ def _semantic_problems(config: dict) -> list[str]:
     by_exp = tc.get("init_stds_by_experiment", {})
     unknown = sorted(set(by_exp) - set(names))
     if unknown:
-        problems.append(
-            f"norms.tc.init_stds_by_experiment: {unknown} name no experiment; experiments are {names}"
-        )
+        problems.append(f"norms.tc.init_stds_by_experiment: {unknown} name no experiment; experiments are {names}")
     for name, stds in sorted(by_exp.items()):
         extra = [s for s in stds if s not in tc["init_stds"]]
         if extra:

@@ -91,3 +91,8 @@ def test_a_renamed_key_names_its_new_name(raw):
     that still sets the old key is told the new one, with the file it came from."""
     with pytest.raises(ConfigError, match=r"'stop_mse' was renamed to 'stop_loss'.*\[set in my\.yaml\]"):
         resolve(raw, sources=[("my.yaml", {"norms": {"tc": {"stop_mse": 1e-6}}})])
+
+
+def test_htf_data_seed_became_a_list_of_instances(raw):
+    with pytest.raises(ConfigError, match=r"'data_seed' was renamed to 'data_seeds'"):
+        resolve(raw, sources=[("my.yaml", {"htf": {"dynamics": {"data_seed": 3}}})])
