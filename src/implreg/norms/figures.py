@@ -132,14 +132,20 @@ def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None, flow=None
 
 
 def plot_perturbed_figure(panels, depth, stop_loss):
-    """Appendix A: one panel per epsilon (b22), same plot as Fig. 1. panels = [(eps, rows, summaries)]."""
+    """Appendix A: one panel per epsilon (b22), same plot as Fig. 1. panels = [(eps, rows, summaries)] or
+    [(eps, rows, summaries, flow)] with flow = (rows, summaries) of solve_dmf_flow, drawn beside the GD runs."""
     apply_style()
     n = len(panels)
     fig, axes = plt.subplots(1, n, figsize=(3.0 * n, 3.9), squeeze=False)
-    max_step = max(r["step"] for _, rows, _ in panels for r in rows)
+    max_step = max(r["step"] for panel in panels for r in panel[1])
     norm = Normalize(1, max(max_step, 2))
-    for ax, (eps, rows, summaries) in zip(axes[0], panels, strict=True):
+    for ax, (eps, rows, summaries, *flow) in zip(axes[0], panels, strict=True):
         draw_entry_panel(ax, rows, summaries, stop_loss, f"depth {depth}, ε = {eps:g}", eps=eps, norm=norm)
+        if flow:
+            draw_flow(ax, *flow[0], stop_loss)
+            # a trapped run's flow runs on past GD (|w11| -> infinity on the far branch): keep GD's scale
+            top = max(np.abs([r["w11"] for r in rows]).max(), 1e-3)
+            ax.set_ylim(0, top * 1.25)
         if ax is not axes[0, 0]:
             ax.set_ylabel("")
     axes[0, 0].legend(fontsize=6, loc="upper left")
