@@ -1,5 +1,7 @@
 """Fig. 1 panel: |unobserved entry| vs loss for one depth, with its claims file."""
 
+import sys
+
 from implreg import paper_values
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
@@ -38,7 +40,7 @@ def main(io):
     claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure)
     flow = read_csv_rows(io.input.flow_table), read_json(io.input.flow_summary)
     claims += flow_claims(flow[1], flow[0], int(p.det_sign), float(p.departure_rtol))
-    print(departures_text(flow[1]))
+    print(departures_text(flow[1]), file=sys.stderr)
     markers = paper_values.for_figure(p.figure).get("markers")
     fig = plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss), markers, flow)
     save_figure(fig, io.output.pdf, io.output.png)

@@ -1,5 +1,7 @@
 """Appendix A: |unobserved entry| vs loss on the perturbed 2x2 problems (one panel per epsilon)."""
 
+import sys
+
 from implreg.claims import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json
@@ -51,7 +53,7 @@ def main(io):
             c.id = f"{eps_id(eps)}_{c.id}"
             c.statement = f"epsilon = {eps:g}: {c.statement}"
             claims.append(c)
-        print(f"epsilon = {eps:g}: {departures_text(fsumm)}")
+        print(f"epsilon = {eps:g}: {departures_text(fsumm)}", file=sys.stderr)
     save_figure(plot_perturbed_figure(panels, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
 

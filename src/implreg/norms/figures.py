@@ -103,8 +103,9 @@ def draw_flow(ax, flow_rows, flow_summaries, stop_loss):
     for i, (_run, sel) in enumerate(sorted(by_run.items())):
         loss = np.array([r["loss"] for r in sel])
         keep = loss >= stop_loss
-        ax.plot(loss[keep], np.abs([r["w11"] for r in sel])[keep], color="tab:orange", lw=0.7, zorder=2,
-                label="gradient flow" if i == 0 else None)  # fmt: skip
+        # thin and dashed, on top: where GD sits on its flow, GD's iteration colours show between the dashes
+        ax.plot(loss[keep], np.abs([r["w11"] for r in sel])[keep], color="tab:orange", lw=0.8, ls=(0, (4, 3)),
+                zorder=2.5, label="gradient flow" if i == 0 else None)  # fmt: skip
     left = [s for s in flow_summaries if s["departure"]["left"]]
     for i, s in enumerate(left):
         sel = by_run[s["run"]]
@@ -148,7 +149,11 @@ def plot_perturbed_figure(panels, depth, stop_loss):
             ax.set_ylim(0, top * 1.25)
         if ax is not axes[0, 0]:
             ax.set_ylabel("")
-    axes[0, 0].legend(fontsize=6, loc="upper left")
+    handles = {}
+    for ax in axes[0]:  # one legend for all panels ("GD leaves the flow" may be drawn in any of them)
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    axes[0, 0].legend(list(handles.values()), list(handles), fontsize=6, loc="upper left")
     _colorbar(fig, list(axes[0]), norm, max_step)
     return fig
 

@@ -162,7 +162,8 @@ def flow_claims(
             "gd_follows_flow",
             "Each GD run follows its gradient flow wherever the flow is in GD's tracking range lr * lambda_max < 1: "
             f"at equal loss (below half the initial loss) GD's w11 stays within {departure_rtol:g} x |W|_F of the "
-            "flow's (where GD leaves the flow, past that range, is reported, not tested)",
+            "flow's (where GD leaves the flow, past that range, is reported, not tested): "
+            + departures_text(summaries),
             gaps,
             f"every max gap before the tracking edge <= {departure_rtol:g}",
             all(
