@@ -101,6 +101,8 @@ def test_theory_claim_takes_the_runs_whose_flow_keeps_det(appa):
     wrong = copy.deepcopy(fsumm)
     wrong[0]["det_sign_changes"] = 1  # no converged run keeps det: nothing left to test
     assert _entry(rows, summ, wrong)["runs_follow_theory"].passed is False
+    off = [dict(s, final_w11=1.5 * s["final_w11"]) if s["run"] == 0 else s for s in summ]  # 1.5x the analogue
+    assert _entry(rows, off, fsumm)["runs_follow_theory"].passed is False
 
 
 FLOW_MUTATIONS = {
