@@ -1,12 +1,14 @@
 """Fig. 1 panel: |unobserved entry| vs loss for one depth, with its claims file."""
 
+import sys
+
 from implreg import paper_values
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms.dmf_claims import entry_claims
 from implreg.norms.figures import plot_entry_figure
-from implreg.norms.flow_claims import flow_claims
+from implreg.norms.flow_claims import departures_text, flow_claims
 from implreg.plotting.style import save_figure
 
 IO = job_io(
@@ -38,6 +40,7 @@ def main(io):
     claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure)
     flow = read_csv_rows(io.input.flow_table), read_json(io.input.flow_summary)
     claims += flow_claims(flow[1], flow[0], int(p.det_sign), float(p.departure_rtol))
+    print(departures_text(flow[1]), file=sys.stderr)
     markers = paper_values.for_figure(p.figure).get("markers")
     fig = plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss), markers, flow)
     save_figure(fig, io.output.pdf, io.output.png)

@@ -89,7 +89,7 @@ MUTATIONS = {
         "flow_norms_grow_sigma_min_falls",
         lambda rows, s: [r.update(sigma_min=r["t"]) for r in rows if r["run"] == 3],
     ),
-    "GD peels off": ("gd_follows_flow", lambda rows, s: s[3]["departure"].update(max_gap=0.4)),
+    "GD peels off": ("gd_follows_flow", lambda rows, s: s[3]["departure"].update(max_gap=0.4, max_gap_stable=0.4)),
 }
 
 

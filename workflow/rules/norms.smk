@@ -165,6 +165,14 @@ rule plot_dmf_perturbed:
             "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/summary.json",
             eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
         ),
+        flow_tables=expand(
+            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/flow.csv",
+            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
+        ),
+        flow_summaries=expand(
+            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/flow_summary.json",
+            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
+        ),
     output:
         pdf="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf",
         png=report(
@@ -186,6 +194,8 @@ rule plot_dmf_perturbed:
         epsilons=DMF["perturbed_epsilons"],
         observations=DMF["perturbed_observations"],
         stop_loss=DMF["stop_loss"],
+        det_sign=DMF["perturbed_det_sign"],
+        departure_rtol=DMF["flow"]["departure_rtol"],
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
         untestable=lambda wc: untestable_of(

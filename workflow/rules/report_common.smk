@@ -28,8 +28,9 @@ def report_benchmarks():
     ]
     for d in DMF_PERTURBED_DEPTHS:
         out[f"norms/dmf_perturbed_unobserved_entry_depth{d}"] = [
-            _bench("train_dmf", f"perturbed_eps{fmt_num(e)}_depth{d}")
+            _bench(rule, f"perturbed_eps{fmt_num(e)}_depth{d}")
             for e in DMF["perturbed_epsilons"]
+            for rule in ("train_dmf", "solve_dmf_flow")
         ]
     for exp in TC_EXPERIMENTS:
         inits = [fmt_num(i) for i in tc_init_stds(exp)]

@@ -103,8 +103,9 @@ def draw_flow(ax, flow_rows, flow_summaries, stop_loss):
     for i, (_run, sel) in enumerate(sorted(by_run.items())):
         loss = np.array([r["loss"] for r in sel])
         keep = loss >= stop_loss
-        ax.plot(loss[keep], np.abs([r["w11"] for r in sel])[keep], color="tab:orange", lw=0.7, zorder=2,
-                label="gradient flow" if i == 0 else None)  # fmt: skip
+        # thin and dashed, on top: where GD sits on its flow, GD's iteration colours show between the dashes
+        ax.plot(loss[keep], np.abs([r["w11"] for r in sel])[keep], color="tab:orange", lw=0.8, ls=(0, (4, 3)),
+                zorder=2.5, label="gradient flow" if i == 0 else None)  # fmt: skip
     left = [s for s in flow_summaries if s["departure"]["left"]]
     for i, s in enumerate(left):
         sel = by_run[s["run"]]
@@ -132,17 +133,27 @@ def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None, flow=None
 
 
 def plot_perturbed_figure(panels, depth, stop_loss):
-    """Appendix A: one panel per epsilon (b22), same plot as Fig. 1. panels = [(eps, rows, summaries)]."""
+    """Appendix A: one panel per epsilon (b22), same plot as Fig. 1. panels = [(eps, rows, summaries)] or
+    [(eps, rows, summaries, flow)] with flow = (rows, summaries) of solve_dmf_flow, drawn beside the GD runs."""
     apply_style()
     n = len(panels)
     fig, axes = plt.subplots(1, n, figsize=(3.0 * n, 3.9), squeeze=False)
-    max_step = max(r["step"] for _, rows, _ in panels for r in rows)
+    max_step = max(r["step"] for panel in panels for r in panel[1])
     norm = Normalize(1, max(max_step, 2))
-    for ax, (eps, rows, summaries) in zip(axes[0], panels, strict=True):
+    for ax, (eps, rows, summaries, *flow) in zip(axes[0], panels, strict=True):
         draw_entry_panel(ax, rows, summaries, stop_loss, f"depth {depth}, ε = {eps:g}", eps=eps, norm=norm)
+        if flow:
+            draw_flow(ax, *flow[0], stop_loss)
+            # a trapped run's flow runs on past GD (|w11| -> infinity on the far branch): keep GD's scale
+            top = max(np.abs([r["w11"] for r in rows]).max(), 1e-3)
+            ax.set_ylim(0, top * 1.25)
         if ax is not axes[0, 0]:
             ax.set_ylabel("")
-    axes[0, 0].legend(fontsize=6, loc="upper left")
+    handles = {}
+    for ax in axes[0]:  # one legend for all panels ("GD leaves the flow" may be drawn in any of them)
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    axes[0, 0].legend(list(handles.values()), list(handles), fontsize=6, loc="upper left")
     _colorbar(fig, list(axes[0]), norm, max_step)
     return fig
 

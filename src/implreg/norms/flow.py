@@ -8,6 +8,13 @@ measures.
 
 The late phase is stiff (|w11| ~ 1/sqrt(2l) grows while the observed entries settle), so an explicit
 solver needs millions of evaluations; an adaptive stiff solver (LSODA by default) needs thousands.
+
+The same growth makes the loss surface sharper along the flow: GD with step lr is forward Euler on the flow.
+While lr * lambda_max (Hessian of the loss in the layers' entries) < 1 the step contracts every direction without
+overshoot and GD tracks the flow's path; between 1 and 2 it overshoots the sharp direction (oscillates about the
+path while still converging); above 2, the classical stability limit of the explicit Euler step, it cannot stay
+on it. `flow_vs_gd` records where along the flow lr * lambda_max reaches 1 (the "tracking edge") and 2 (the
+"stability edge"); GD is held to the flow only before the tracking edge.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class FlowTrajectory:
     reached: bool  # the loss reached the requested stop_loss before t_max
     n_evals: int  # gradient evaluations (right-hand sides, finite-difference Jacobians included)
     seconds: float
+    layers: np.ndarray | None = None  # [T, N, d, d]
 
 
 def _products(layers: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -105,7 +113,34 @@ def solve_flow(
     layers = sol.y.T.reshape(-1, *shape)
     products = np.stack([_products(w)[0][-1] for w in layers])
     loss = np.array([loss_of(p, problem) for p in products])
-    return FlowTrajectory(sol.t, loss, products, bool(sol.status == 1), evals, seconds)
+    return FlowTrajectory(sol.t, loss, products, bool(sol.status == 1), evals, seconds, layers)
+
+
+def sharpness(layers: np.ndarray, problem: DMFProblem) -> float:
+    """lambda_max of the loss's Hessian in the layers' entries (central differences of the exact gradient)."""
+    shape, y = layers.shape, layers.ravel().astype(np.float64)
+    n = y.size
+    hess = np.empty((n, n))
+    for i in range(n):
+        h = 1e-6 * max(1.0, abs(y[i]))
+        up, down = y.copy(), y.copy()
+        up[i] += h
+        down[i] -= h
+        hess[:, i] = -(flow_rhs(up.reshape(shape), problem) - flow_rhs(down.reshape(shape), problem)).ravel() / (2 * h)
+    return float(np.linalg.eigvalsh(0.5 * (hess + hess.T))[-1])
+
+
+def flow_at_losses(flow: FlowTrajectory, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The flow's signed w11 and Frobenius norm of W where its loss equals `losses` (NaN outside its range),
+    interpolated linearly in log loss (the loss falls monotonically along a gradient flow)."""
+    order = np.argsort(flow.loss)
+    ll = np.log(flow.loss[order])
+    x = np.log(np.asarray(losses, dtype=float))
+    w11 = np.interp(x, ll, flow.product[order, 0, 0])
+    fro = np.interp(x, ll, np.sqrt(np.sum(flow.product[order] ** 2, axis=(1, 2))))
+    out = (x < ll[0]) | (x > ll[-1])
+    w11[out], fro[out] = np.nan, np.nan
+    return w11, fro
 
 
 def w11_at_losses(flow: FlowTrajectory, losses: np.ndarray) -> np.ndarray:
@@ -123,28 +158,55 @@ def w11_at_losses(flow: FlowTrajectory, losses: np.ndarray) -> np.ndarray:
     return out
 
 
-def departure(gd_loss: np.ndarray, gd_w11: np.ndarray, flow: FlowTrajectory, rtol: float) -> dict:
-    """Where a GD run leaves the flow: the first logged point (in GD's own order) at which GD's |w11|
-    differs from the flow's |w11| at the same loss by more than `rtol` (relative).
+def departure(
+    gd_loss: np.ndarray, gd_w11: np.ndarray, flow: FlowTrajectory, rtol: float, edge_loss: float | None = None
+) -> dict:
+    """Where a GD run leaves the flow: the first logged point (in GD's own order) at which GD's w11 differs
+    from the flow's w11 at the same loss by more than `rtol` times the flow's |W|_F (normwise relative gap).
 
-    Returns {"left": bool, "loss": loss at departure or None, "max_gap": largest relative gap over the
-    points both cover, "final_gap": gap at GD's last point covered by the flow}.
+    Normwise, not relative to |w11|: w11 passes through 0 on its way (appendix A's problems flip its sign), where
+    a gap relative to |w11| is ill-conditioned; once |w11| dominates W the two agree. `edge_loss`: the loss at
+    which the flow leaves GD's tracking range lr * lambda_max < 1 (None: never, within the flow's range);
+    `max_gap_stable` is the largest gap at GD's points before GD first reaches that loss.
+
+    Returns {"left", "loss" (at departure or None), "max_gap", "final_gap", "max_gap_stable", "tracking_edge_loss"}.
     """
-    gd_loss, gd_w11 = np.asarray(gd_loss, float), np.abs(np.asarray(gd_w11, float))
+    gd_loss, gd_w11 = np.asarray(gd_loss, float), np.asarray(gd_w11, float)
     ok = np.isfinite(gd_loss) & np.isfinite(gd_w11) & (gd_loss > 0)
     gd_loss, gd_w11 = gd_loss[ok], gd_w11[ok]
-    ref = w11_at_losses(flow, gd_loss)
+    ref, scale = flow_at_losses(flow, gd_loss)
     both = np.isfinite(ref)
     gap = np.full(gd_loss.shape, np.nan)
-    gap[both] = np.abs(gd_w11[both] - ref[both]) / ref[both]
+    gap[both] = np.abs(gd_w11[both] - ref[both]) / scale[both]
     over = np.flatnonzero(both & (gap > rtol))
     covered = np.flatnonzero(both)
+    stable = both.copy()
+    if edge_loss is not None:  # GD's points before it first reaches the edge (in its own order: it may oscillate)
+        reach = np.flatnonzero(gd_loss <= edge_loss)
+        if reach.size:
+            stable[reach[0] :] = False
     return {
         "left": bool(over.size),
         "loss": float(gd_loss[over[0]]) if over.size else None,
         "max_gap": float(np.nanmax(gap)) if covered.size else None,
         "final_gap": float(gap[covered[-1]]) if covered.size else None,
+        "max_gap_stable": float(np.nanmax(gap[stable])) if stable.any() else None,
+        "tracking_edge_loss": edge_loss,
     }
+
+
+def loss_at_level(flow: FlowTrajectory, idx: np.ndarray, lrlam: np.ndarray, level: float) -> float | None:
+    """The flow's loss where lr * lambda_max (given at the points `idx`) first reaches `level`, interpolated in
+    log loss; None if it never does within the flow's range."""
+    above = np.flatnonzero(lrlam >= level)
+    if not above.size:
+        return None
+    k = int(above[0])
+    if k == 0:
+        return float(flow.loss[idx[0]])
+    l0, l1 = np.log(flow.loss[idx[k - 1]]), np.log(flow.loss[idx[k]])
+    f = (level - lrlam[k - 1]) / (lrlam[k] - lrlam[k - 1])
+    return float(np.exp(l0 + f * (l1 - l0)))
 
 
 def _tighter(settings: FlowSettings) -> FlowSettings:
@@ -167,7 +229,8 @@ def flow_vs_gd(
     (steps x lr). It is solved twice, the second time with 10x tighter tolerances: `resolved_change` is
     the relative change of the final |w11|, the evidence that the solver resolved the flow.
     GD is compared with the flow at equal loss, from where the loss has fallen to half its initial value
-    on (before that the loss is flat and equal-loss comparisons are ill-conditioned).
+    on (before that the loss is flat and equal-loss comparisons are ill-conditioned); `departure` also says
+    where the flow crosses GD's tracking edge lr * lambda_max = 1 and stability edge 2 (lr_sharpness in rows).
     """
     d = problem.target.shape[0]
     rows, summaries = [], []
@@ -181,9 +244,12 @@ def flow_vs_gd(
         tight = solve_flow(problem, layers0, target, t_max, _tighter(settings))
         common = np.array([max(flow.loss[-1], tight.loss[-1])])  # the lowest loss both solves reached
         w_end, w_tight = float(w11_at_losses(flow, common)[0]), float(w11_at_losses(tight, common)[0])
-        compare = gd_loss <= 0.5 * gd_loss[0]
-        dep = departure(gd_loss[compare], gd_prod[compare, 0, 0], flow, departure_rtol)
         idx = _thin_indices(flow.loss)
+        lrlam = np.array([run.lr * sharpness(flow.layers[i], problem) for i in idx])
+        tracking, stability = (loss_at_level(flow, idx, lrlam, level) for level in (1.0, 2.0))
+        compare = gd_loss <= 0.5 * gd_loss[0]
+        dep = departure(gd_loss[compare], gd_prod[compare, 0, 0], flow, departure_rtol, tracking)
+        dep["stability_edge_loss"] = stability
         mets = matrix_metrics(flow.product[idx])
         det = np.linalg.det(flow.product)
         for k, i in enumerate(idx):
@@ -194,7 +260,9 @@ def flow_vs_gd(
                     "t": float(flow.t[i]),
                     "loss": float(flow.loss[i]),
                     "w11": float(flow.product[i, 0, 0]),
+                    "w22": float(flow.product[i, 1, 1]),
                     "det": float(det[i]),
+                    "lr_sharpness": float(lrlam[k]),
                     **{name: float(mets[name][k]) for name in ("frobenius", "nuclear", "spectral", "sigma_min")},
                 }
             )
@@ -211,6 +279,9 @@ def flow_vs_gd(
                 "gd_t_end": float(history.final_step[r] * run.lr),
                 "final_loss": float(flow.loss[-1]),
                 "final_w11": float(abs(flow.product[-1, 0, 0])),
+                "final_w11_signed": float(flow.product[-1, 0, 0]),
+                "final_w22": float(flow.product[-1, 1, 1]),
+                "final_lr_sharpness": float(lrlam[-1]),
                 "final_det": float(det[-1]),
                 "final_sigma_min": float(mets["sigma_min"][-1]),
                 "resolved_change": float(abs(w_tight - w_end) / w_end),
