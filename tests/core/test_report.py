@@ -252,3 +252,16 @@ def test_untested_reason_is_the_presets_declaration(tmp_path):
     claim = Claim("c", "s", 1.0, "e", True, paper=1.0, tolerance_reason="r")
     doc = write_claims(tmp_path / "x.claims.json", "norms/x", "smoke", [claim], {"c": "needs three seeds"})
     assert untested_reason(doc["claims"][0]) == "needs three seeds"
+
+
+def test_a_claim_over_instances_leads_with_its_fraction():
+    """Long per-instance values are cut at 200 characters; the fraction that decides the verdict must survive."""
+    from implreg.report.html import _claim_row
+
+    measured = {f"data_seed {s}": {"emergence_times": list(range(40))} for s in range(4)}
+    measured["fraction_of_instances"] = "1/4"
+    row = _claim_row({"id": "x", "statement": "s", "measured": measured, "expected": "e", "passed": False})
+    assert row["measured"].startswith("shown on 1/4 instances; ")
+    assert len(row["measured"]) < 260
+    plain = _claim_row({"id": "y", "statement": "s", "measured": {"a": 1}, "expected": "e", "passed": True})
+    assert plain["measured"] == '{"a": 1}'

@@ -28,13 +28,21 @@ def data_uri(png: Path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
 
 
+def _measured_text(measured) -> str:
+    """A claim tested over several instances leads with the fraction that showed it (cut text would lose it)."""
+    if isinstance(measured, dict) and "fraction_of_instances" in measured:
+        per_instance = {k: v for k, v in measured.items() if k != "fraction_of_instances"}
+        return f"shown on {measured['fraction_of_instances']} instances; " + short(per_instance, 160)
+    return short(measured, 200)
+
+
 def _claim_row(c: dict) -> dict:
     v = verdict(c)
     return {
         "id": c.get("id", MISSING),
         "statement": c.get("statement", MISSING),
         "paper": short(c.get("paper"), 200),
-        "measured": short(c.get("measured"), 200),
+        "measured": _measured_text(c.get("measured")),
         "expected": short(c.get("expected"), 200),
         "tolerance_reason": c.get("tolerance_reason") or MISSING,
         "verdict": v,
