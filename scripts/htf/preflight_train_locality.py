@@ -23,7 +23,7 @@ IO = job_io(
     },
 )
 
-EVAL_BATCHES = 2  # test batches timed (the full job's evaluations are scaled from them)
+EVAL_BATCHES = 1  # test batches timed (the full job's evaluations are scaled from them)
 
 
 def main(io):
@@ -34,7 +34,9 @@ def main(io):
         real = int(p.train["batch_size"]) * int(p.probe_steps) + EVAL_BATCHES * int(p.train["eval_batch_size"])
         data, note = pathfinder_data(d["geometry"], int(p.setting), int(d["n_train"]), int(d["n_test"]), real)
     else:
-        arrays, note = is_same_data(d["source"], d["cifar10_dir"], int(d["n_train"]), int(d["n_test"]), int(d["data_seed"]))
+        arrays, note = is_same_data(
+            d["source"], d["cifar10_dir"], int(d["n_train"]), int(d["n_test"]), int(d["data_seed"])
+        )
         data = canvas_data(arrays, int(p.setting), p.canvas, device)
     train = {**p.train, "device": device}
     fields = probe_training(data, p.model, train, float(p.lam), int(p.probe_steps), EVAL_BATCHES, io.threads)

@@ -21,7 +21,9 @@ IO = job_io(
 
 
 def main(io):
-    write_json(io.output.probe, finish(probe_dmf(io.params, int(io.params.probe_steps)), "train_dmf", "cpu", io.threads))
+    write_json(
+        io.output.probe, finish(probe_dmf(io.params, int(io.params.probe_steps)), "train_dmf", "cpu", io.threads)
+    )
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ include: "preflight_helpers.smk"
 
 rule preflight_train_dmf:
     output:
-        probe=PF_ROOT + "/train_dmf/{setting}_depth{depth}.json",
+        probe=f"{PF_ROOT}/train_dmf/{{setting}}_depth{{depth}}.json",
     log:
         "logs/preflight_train_dmf/{setting}_depth{depth}.log",
+    conda:
+        CONDA_ENV
     threads: job_threads("train_dmf")
     resources:
         **pf_probe_resources("train_dmf"),
@@ -25,15 +27,18 @@ rule preflight_train_dmf:
 
 rule preflight_train_tc:
     output:
-        probe=PF_ROOT + "/train_tc/{exp}_init{init}.json",
+        probe=f"{PF_ROOT}/train_tc/{{exp}}_init{{init}}.json",
     log:
         "logs/preflight_train_tc/{exp}_init{init}.log",
+    conda:
+        CONDA_ENV
     threads: job_threads("train_tc")
     resources:
         **pf_probe_resources("train_tc", gpu=True),
     params:
         **dict(rules.train_tc.params.items()),
-        target=lambda wc: dict(rules.make_tc_target.params.items()) | pf_tc_target(wc.exp),
+        target=lambda wc: dict(rules.make_tc_target.params.items())
+        | pf_tc_target(wc.exp),
         probe_steps=PF_STEPS["train_tc"],
     script:
         "../../scripts/norms/preflight_train_tc.py"
@@ -41,11 +46,13 @@ rule preflight_train_tc:
 
 rule preflight_train_tf_dynamics:
     output:
-        probe=PF_ROOT + "/train_tf_dynamics/data{dseed}.json",
+        probe=f"{PF_ROOT}/train_tf_dynamics/data{{dseed}}.json",
     log:
         "logs/preflight_train_tf_dynamics/data{dseed}.log",
     wildcard_constraints:
         dseed=r"\d+",
+    conda:
+        CONDA_ENV
     threads: job_threads("train_tf_dynamics")
     resources:
         **pf_probe_resources("train_tf_dynamics", gpu=True),
@@ -58,9 +65,11 @@ rule preflight_train_tf_dynamics:
 
 rule preflight_train_tf_natural:
     output:
-        probe=PF_ROOT + "/train_tf_natural/{dataset}_{variant}.json",
+        probe=f"{PF_ROOT}/train_tf_natural/{{dataset}}_{{variant}}.json",
     log:
         "logs/preflight_train_tf_natural/{dataset}_{variant}.log",
+    conda:
+        CONDA_ENV
     threads: job_threads("train_tf_natural")
     resources:
         **pf_probe_resources("train_tf_natural", gpu=True),
@@ -74,9 +83,11 @@ rule preflight_train_tf_natural:
 
 rule preflight_train_htf_dynamics:
     output:
-        probe=PF_ROOT + "/train_htf_dynamics/{model}.json",
+        probe=f"{PF_ROOT}/train_htf_dynamics/{{model}}.json",
     log:
         "logs/preflight_train_htf_dynamics/{model}.log",
+    conda:
+        CONDA_ENV
     threads: job_threads("train_htf_dynamics")
     resources:
         **pf_probe_resources("train_htf_dynamics", gpu=True),
@@ -89,11 +100,13 @@ rule preflight_train_htf_dynamics:
 
 rule preflight_make_pathfinder:
     output:
-        probe=PF_ROOT + "/make_pathfinder/L{length}.json",
+        probe=f"{PF_ROOT}/make_pathfinder/L{{length}}.json",
     log:
         "logs/preflight_make_pathfinder/L{length}.log",
     wildcard_constraints:
         length=r"\d+",
+    conda:
+        CONDA_ENV
     threads: job_threads("make_pathfinder")
     resources:
         **pf_probe_resources("make_pathfinder"),
@@ -106,7 +119,7 @@ rule preflight_make_pathfinder:
 
 rule preflight_train_locality:
     output:
-        probe=PF_ROOT + "/train_locality/{task}_s{setting}_lam{lam}_seed{seed}.json",
+        probe=f"{PF_ROOT}/train_locality/{{task}}_s{{setting}}_lam{{lam}}_seed{{seed}}.json",
     log:
         "logs/preflight_train_locality/{task}_s{setting}_lam{lam}_seed{seed}.log",
     wildcard_constraints:
@@ -114,6 +127,8 @@ rule preflight_train_locality:
         setting=r"\d+",
         lam=r"[0-9.e+-]+",
         seed=r"\d+",
+    conda:
+        CONDA_ENV
     threads: job_threads("train_locality")
     resources:
         **pf_probe_resources("train_locality", gpu=True),
@@ -125,14 +140,29 @@ rule preflight_train_locality:
         "../../scripts/htf/preflight_train_locality.py"
 
 
+use rule preflight_train_locality as preflight_train_locality_resnet34 with:
+    output:
+        probe=f"{PF_ROOT}/train_locality_resnet34/{{task}}_s{{setting}}_lam{{lam}}_seed{{seed}}.json",
+    log:
+        "logs/preflight_train_locality_resnet34/{task}_s{setting}_lam{lam}_seed{seed}.log",
+    conda:
+        CONDA_ENV
+    params:
+        **dict(rules.train_locality_resnet34.params.items()),
+        data=lambda wc: pf_locality_data(wc.task),
+        probe_steps=PF_STEPS["train_locality"],
+
+
 rule preflight_table:
     input:
         probes=sorted({j["probe"] for j in PF_JOBS if j["probe"]}),
     output:
-        md=PF_ROOT + "/table.md",
-        csv=PF_ROOT + "/table.csv",
+        md=f"{PF_ROOT}/table.md",
+        csv=f"{PF_ROOT}/table.csv",
     log:
         "logs/preflight_table/table.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         **job_resources("small"),

@@ -1,7 +1,6 @@
 # Helpers of preflight.smk: probe lengths, the DAG's jobs (each with its request and its probe), probe params.
 from implreg.htf.locality.is_same_class import cifar10_available
 
-
 # Each preset's probes and table in their own folder: switching presets reruns nothing.
 PF_ROOT = f"results/preflight/{PRESET}"
 
@@ -13,7 +12,7 @@ PF_STEPS = {
     "train_tf_natural": 3,  # epochs
     "train_htf_dynamics": 51,
     "make_pathfinder": 6,  # images, all timed (after one warm-up image)
-    "train_locality": 4,
+    "train_locality": 3,
 }
 
 
@@ -34,7 +33,11 @@ def pf_request(rule_name):
 
 def pf_probe_resources(rule_name, gpu=False):
     """A probe holds its job's data and model (the job's memory) for a few minutes at most."""
-    return {**(GPU_RESOURCES if gpu else {}), "mem_mb": pf_request(rule_name)["mem_mb"], "runtime": 30}
+    return {
+        **(GPU_RESOURCES if gpu else {}),
+        "mem_mb": pf_request(rule_name)["mem_mb"],
+        "runtime": 30,
+    }
 
 
 def _job(rule_name, label, probe=None, note="", flags=()):
@@ -67,12 +70,14 @@ def pf_locality_data(task):
     return {k: t[k] for k in keys}
 
 
-def _loc_probe(task, lam):
-    """One probe per (task, with / without IGC): the setting, λ > 0 and seed do not change the work per step."""
+def _loc_probe(task, lam, grid):
+    """One probe per (grid, task, with / without IGC): the setting, λ > 0 and seed do not change the work per
+    step."""
     s = max(LOC_SETTINGS[task])
     lam = min(l for l in LOC_TASKS[task]["lams"] if l > 0) if lam > 0 else 0
     seed = LOC_SEEDS[task][0]
-    return f"{PF_ROOT}/train_locality/{task}_s{s}_lam{fmt_num(lam)}_seed{seed}.json"
+    rule_name = LOC_GRIDS[grid]["rule"]
+    return f"{PF_ROOT}/{rule_name}/{task}_s{s}_lam{fmt_num(lam)}_seed{seed}.json"
 
 
 def _heavy_jobs():
@@ -111,12 +116,14 @@ def _heavy_jobs():
     for length in LOC_SETTINGS["pathfinder"]:
         probe = f"{PF_ROOT}/make_pathfinder/L{length}.json"
         jobs.append(_job("make_pathfinder", f"L{length}", probe))
-    for task in LOC_TASKS:
-        for s in LOC_SETTINGS[task]:
-            for lam in LOC_TASKS[task]["lams"]:
-                for seed in LOC_SEEDS[task]:
-                    label = f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}"
-                    jobs.append(_job("train_locality", label, _loc_probe(task, lam)))
+    for grid, g in LOC_GRIDS.items():
+        for task in LOC_TASKS:
+            for s in LOC_SETTINGS[task]:
+                for lam in LOC_TASKS[task]["lams"]:
+                    for seed in LOC_SEEDS[task]:
+                        label = f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}"
+                        probe = _loc_probe(task, lam, grid)
+                        jobs.append(_job(g["rule"], label, probe))
     return jobs
 
 
@@ -160,6 +167,7 @@ def _light_jobs():
         "plot_htf_dynamics": 1,
         "plot_htf_appendix": 1,
         "calibrate_locality": len(LOC_TASKS),
+        "calibrate_locality_resnet34": len(LOC_TASKS) if "resnet34" in LOC_GRIDS else 0,
         "plot_locality": len(HTF_LOCALITY_FIGURES),
         "claims_table": len(ALL_FIGURES),
         "summarise_claims": 1,

@@ -50,14 +50,14 @@ def report_benchmarks():
         _bench("train_htf_dynamics", m) for m in HTF_MODELS
     ]
     out["htf/ht_local_components_matricizations"] = [_bench("train_htf_dynamics", "ht")]
-    for task, slug in LOC_FIGURE.items():
+    for slug, (grid, task) in LOC_SLUGS.items():
         data = (
             [_bench("make_pathfinder", f"L{s}") for s in LOC_SETTINGS[task]]
             if task == "pathfinder"
             else []
         )
         out[f"htf/{slug}"] = data + [
-            _bench("train_locality", f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}")
+            _bench(LOC_GRIDS[grid]["rule"], f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}")
             for s in LOC_SETTINGS[task]
             for lam in LOC_TASKS[task]["lams"]
             for seed in LOC_SEEDS[task]
@@ -89,7 +89,7 @@ def report_seeds():
             "data seed": HTF_DYN["data_seed"],
             "init seed": HTF_DYN["init_seed"],
         }
-    for task, slug in LOC_FIGURE.items():
+    for slug, (_, task) in LOC_SLUGS.items():
         out[f"htf/{slug}"] = {
             "data seed": LOC_TASKS[task]["data_seed"],
             "run seeds": LOC_SEEDS[task],

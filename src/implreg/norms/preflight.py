@@ -9,9 +9,9 @@ from __future__ import annotations
 import torch
 
 from implreg.cp import make_cp_target, train_cp_completion
-from implreg.preflight.clock import StepClock, timed
 from implreg.norms.dmf import DMFProblem, DMFRun, train_dmf
 from implreg.norms.tc import run_grid
+from implreg.preflight.clock import StepClock, timed
 
 
 def probe_dmf(p, steps: int) -> dict:
@@ -59,4 +59,3 @@ def probe_tc(p, target: dict, steps: int, device) -> dict:
         "count_note": f"steps = the max_steps cap {cap:g}, an upper bound: converged runs retire and later "
         "steps get cheaper",
     }
-

@@ -17,7 +17,7 @@ from implreg.checkpoint import Checkpoint
 from implreg.errors import ConfigError
 
 
-class ProbeStop(Exception):  # noqa: N818 -- a stop signal, not an error
+class ProbeStop(Exception):
     """Raised by :class:`StepClock` once the probe has timed its steps."""
 
 

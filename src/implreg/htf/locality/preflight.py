@@ -41,12 +41,11 @@ def probe_pathfinder_images(geometry, path_length: int, n_train: int, n_test: in
 def pathfinder_data(geometry, path_length: int, n_train: int, n_test: int, real: int) -> tuple[ImageData, str]:
     """Full-size Pathfinder arrays whose first `real` train and test images are generated, the rest blank."""
     geo = geometry_from(geometry)
-    x = {"train": np.zeros((n_train, geo.size, geo.size), np.uint8), "test": np.zeros((n_test, geo.size, geo.size), np.uint8)}
-    y = {"train": np.zeros(n_train, np.uint8), "test": np.zeros(n_test, np.uint8)}
-    for split in x:
-        k = min(real, len(y[split]))
-        x[split][:k], y[split][:k] = generate(k, path_length, split, 0, geo)
-    made = {split: min(real, len(y[split])) for split in y}
+    x, y, made = {}, {}, {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        x[split], y[split] = np.zeros((n, geo.size, geo.size), np.uint8), np.zeros(n, np.uint8)
+        made[split] = min(real, n)
+        x[split][: made[split]], y[split][: made[split]] = generate(made[split], path_length, split, 0, geo)
     note = (
         f"Pathfinder {geo.size}x{geo.size} from a {geo.window}-px window: {made['train']} train and {made['test']} "
         "test images generated, the rest blank"
@@ -123,4 +122,3 @@ def probe_training(data, model: dict, train: dict, lam: float, steps: int, eval_
         "count_note": f"steps = {cfg.epochs} epochs x {per_epoch} steps, plus {evals} test evaluations of "
         f"{n_test} samples (timed on {n_eval}); an upper bound: runs at 100% train accuracy stop early",
     }
-
