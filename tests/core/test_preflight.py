@@ -116,6 +116,8 @@ def test_tables_hold_every_job():
     assert len(list(csv.DictReader(to_csv(rows).splitlines()))) == 2
     md = summary_markdown(rows, "# t")
     assert "`train_x`" in md and "`plot_x`" in md and "not probed: n" in md
+    by_rule = md.split("## By rule", 1)[1].split("## By probe", 1)[0]
+    assert "| `train_x` | 1 | 10.1 min |" in by_rule and "| 1 (runtime) |" in by_rule
 
 
 def test_finish_adds_peak_memory():

@@ -7,6 +7,7 @@ calls, so a probe runs the job's own code at its own size and writes none of its
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -92,4 +93,13 @@ def finish(fields: dict, rule: str, device, threads: int, data_note: str = "") -
         "peak_rss_mb": peak_rss_mb(),
         "cuda_peak_mb": cuda_peak_mb(device),
         "data_note": data_note,
+        # Other processes slow a probe down: the table reports the machine's load beside the timings.
+        "load_1min": os.getloadavg()[0],
+        "probe_cpu_s": cpu_seconds(),
     }
+
+
+def cpu_seconds() -> float:
+    """CPU time this process has used (user + system): the probe's cost, less sensitive to load than wall time."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime

@@ -119,6 +119,33 @@ def _hours(minutes) -> str:
     return f"{minutes:.1f} min" if minutes < 90 else f"{minutes / 60:.1f} h"
 
 
+def by_rule_markdown(rows: list[dict]) -> str:
+    """One line per rule: jobs, the slowest job's prediction, the CPU-hours of all its jobs (prediction x the
+    probe's threads), the largest peak memory, its request and how many jobs are flagged."""
+    rules: dict[str, list[dict]] = {}
+    for r in rows:
+        rules.setdefault(r["rule"], []).append(r)
+    lines = [
+        "| rule | jobs | slowest job, predicted | all jobs, CPU-h | peak RSS (MB) | request: threads / mem_mb / "
+        "runtime | flagged |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule, rs in rules.items():
+        r0 = rs[0]
+        req = f"{r0['threads']} / {r0['request_mem_mb']} / {_hours(r0['request_runtime_min'])}"
+        bad = [r for r in rs if r["flags"]]
+        why = sorted({f for r in bad for f in r["flags"].split(", ")})
+        flagged = f"{len(bad)} ({', '.join(why)})" if bad else "0"
+        if not rs[0]["probe"]:
+            lines.append(f"| `{rule}` | {len(rs)} | not probed | | | {req} | {flagged} |")
+            continue
+        slow = max(x["predicted_min"] for x in rs)
+        cpu_h = sum(x["predicted_min"] * (x["probe_threads"] or 1) for x in rs) / 60
+        peak = max(x["peak_rss_mb"] for x in rs)
+        lines.append(f"| `{rule}` | {len(rs)} | {_hours(slow)} | {cpu_h:,.1f} | {peak:,.0f} | {req} | {flagged} |")
+    return "\n".join(lines) + "\n"
+
+
 def summary_markdown(rows: list[dict], header: str) -> str:
     """The table grouped by probe (jobs of one probe share its numbers): rule, jobs, measured s/step, predicted
     time per job and in all, peak memory, request, flags. Jobs without a probe: one line per rule."""
@@ -127,6 +154,11 @@ def summary_markdown(rows: list[dict], header: str) -> str:
         groups.setdefault((r["rule"], r["probe"] or "", r["flags"]), []).append(r)
     lines = [
         header,
+        "",
+        "## By rule",
+        "",
+        by_rule_markdown(rows),
+        "## By probe",
         "",
         "| rule | jobs | probe (steps done × unit) | s/unit | units per job | predicted per job | predicted, all "
         "jobs (CPU-h) | peak RSS MB | request: threads / mem_mb / runtime | flags |",

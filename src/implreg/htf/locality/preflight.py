@@ -108,7 +108,7 @@ def probe_training(data, model: dict, train: dict, lam: float, steps: int, eval_
     clock.run(train_run, mcfg, data, cfg, label="preflight", checkpoint=clock)
     net = build_model(mcfg, seed=0).to(cfg.device)
     n_eval = min(data.size("test"), eval_batches * cfg.eval_batch_size)
-    evaluate(net, _Head(data, min(n_eval, cfg.eval_batch_size)), "test", cfg.eval_batch_size)  # warm-up
+    evaluate(net, _Head(data, min(n_eval, 8)), "test", cfg.eval_batch_size)  # warm-up (eval-mode kernels)
     eval_s, _ = timed(evaluate, net, _Head(data, n_eval), "test", cfg.eval_batch_size)
     n_train, n_test = data.size("train"), data.size("test")
     per_epoch = math.ceil(n_train / cfg.batch_size)
