@@ -48,8 +48,10 @@ def main(io):
     header = (
         f"# Pre-flight, preset `{io.params.preset}`, device `{io.params.device}`\n\n"
         f"Machine: {cpu_model()}, {machine / 1000:.0f} GB memory; 1-min load average when the probes ended: "
-        f"{load_range(records)}; the probes took {probe_cpu(records)}. {len(rows)} jobs, {flagged} flagged. Predicted = setup + s/unit x units per job "
-        "(+ timed evaluations), at the probe's threads."
+        f"{load_range(records)}; the probes took {probe_cpu(records)}. {len(rows)} jobs, {flagged} flagged.\n\n"
+        "Predicted per job = (setup + s/unit x units per job + timed evaluations) in CPU time, over the probe's "
+        "threads: the job's runtime on cores of its own. In brackets: the same from wall-clock time, which grows "
+        "with the machine's load. Flags compare the first with the job's request."
     )
     with open(io.output.md, "w") as fh:
         fh.write(summary_markdown(rows, header))

@@ -30,6 +30,7 @@ def test_step_clock_stops_the_loop_and_times_the_steps_after_the_first():
     assert t["steps_done"] == 4
     assert 0.015 < t["s_per_step"] < 0.2
     assert t["setup_s"] >= 0.02
+    assert 0 <= t["cpu_s_per_step"] < t["s_per_step"]  # sleeping costs no CPU time
 
 
 def test_step_clock_never_saves():
@@ -81,6 +82,14 @@ def test_a_too_small_runtime_request_is_flagged():
     rec = {"p.json": _record(s_per_step=1.0, steps_full=600)}  # 605 s ~ 10.1 min
     assert "runtime" in job_rows(_jobs(runtime=10), rec, 1e6)[0]["flags"]
     assert job_rows(_jobs(runtime=11), rec, 1e6)[0]["flags"] == ""
+
+
+def test_the_prediction_uses_cpu_time_over_threads_when_recorded():
+    rec = _record(s_per_step=1.0, steps_full=600, setup=5.0) | {"setup_cpu_s": 2.0, "cpu_s_per_step": 0.5, "threads": 2}
+    row = job_rows(_jobs(runtime=10), {"p.json": rec}, 1e6)[0]
+    assert row["predicted_min"] == pytest.approx((2.0 + 300.0) / 2 / 60)
+    assert row["predicted_cpu_h"] == pytest.approx(302.0 / 3600)
+    assert row["predicted_wall_min"] == pytest.approx(605.0 / 60) and row["flags"] == ""
 
 
 def test_memory_beyond_the_request_or_the_machine_is_flagged():

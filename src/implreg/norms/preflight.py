@@ -20,13 +20,19 @@ def probe_dmf(p, steps: int) -> dict:
     runs = [DMFRun(float(r["lr"]), float(r["init"]), bool(r["balanced"]), int(r["seed"])) for r in p.runs]
     # No early stop inside the probe: a stop_loss of 0 is never met, so every run takes every step.
     train = {**p.train, "stop_loss": 0.0}
-    setup, _ = timed(train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": 100})
-    took, _ = timed(train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": int(steps)})
+    setup, setup_cpu, _ = timed(
+        train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": 100}
+    )
+    took, cpu, _ = timed(
+        train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": int(steps)}
+    )
     return {
         "unit": f"GD step of all {len(runs)} runs",
         "steps_done": int(steps),
         "setup_s": setup,
         "s_per_step": took / int(steps),
+        "setup_cpu_s": setup_cpu,
+        "cpu_s_per_step": cpu / int(steps),
         "steps_full": int(p.train["max_steps"]),
         "count_note": f"steps = the max_steps cap {p.train['max_steps']:g}, an upper bound: runs stop once "
         f"loss < {p.train['stop_loss']:g}",

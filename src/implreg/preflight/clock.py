@@ -3,6 +3,10 @@
 The training loops ask their checkpoint ``due()`` once per step (or epoch). :class:`StepClock` is a checkpoint
 that never saves: it records the time of each call and stops the loop with :class:`ProbeStop` after `steps`
 calls, so a probe runs the job's own code at its own size and writes none of its outputs.
+
+Each step is timed twice: wall-clock, and the process's CPU time. On a machine other jobs share, the wall time
+grows with their load while the CPU time stays near what the step costs on cores of its own (the two agree on an
+idle machine); predictions use the CPU time divided by the threads the probe ran with.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ class StepClock(Checkpoint):
         if int(steps) < 2:
             raise ConfigError(f"a probe needs at least 2 steps (1 warm-up + 1 timed), got {steps}.")
         self.steps = int(steps)
-        self.t0 = time.perf_counter()
-        self.marks: list[float] = []
+        self.t0 = (time.perf_counter(), time.process_time())
+        self.marks: list[tuple[float, float]] = []
 
     def due(self) -> bool:
-        self.marks.append(time.perf_counter())
+        self.marks.append((time.perf_counter(), time.process_time()))
         if len(self.marks) >= self.steps:
             raise ProbeStop
         return False
@@ -54,19 +58,22 @@ class StepClock(Checkpoint):
         """Setup (to the end of the first step, which also warms caches up) and mean seconds per later step."""
         if len(self.marks) < 2:
             raise ConfigError(f"the probe timed {len(self.marks)} steps; it needs at least 2.")
-        timed = len(self.marks) - 1
+        n = len(self.marks) - 1
+        (w0, c0), (w1, c1), (wn, cn) = self.t0, self.marks[0], self.marks[-1]
         return {
             "steps_done": len(self.marks),
-            "setup_s": self.marks[0] - self.t0,
-            "s_per_step": (self.marks[-1] - self.marks[0]) / timed,
+            "setup_s": w1 - w0,
+            "s_per_step": (wn - w1) / n,
+            "setup_cpu_s": c1 - c0,
+            "cpu_s_per_step": (cn - c1) / n,
         }
 
 
-def timed(fn, *args, **kwargs) -> tuple[float, object]:
-    """Seconds taken by fn(*args, **kwargs), and its result."""
-    t = time.perf_counter()
+def timed(fn, *args, **kwargs) -> tuple[float, float, object]:
+    """Wall-clock and CPU seconds taken by fn(*args, **kwargs), and its result."""
+    w, c = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
-    return time.perf_counter() - t, out
+    return time.perf_counter() - w, time.process_time() - c, out
 
 
 def peak_rss_mb() -> float:

@@ -19,8 +19,11 @@ COLUMNS = (
     "unit",
     "steps_done",
     "s_per_step",
+    "cpu_s_per_step",
     "steps_full",
     "predicted_min",
+    "predicted_wall_min",
+    "predicted_cpu_h",
     "peak_rss_mb",
     "cuda_peak_mb",
     "probe_threads",
@@ -38,11 +41,26 @@ def machine_memory_mb() -> float:
 
 
 def predicted_seconds(record: dict) -> float:
-    """Setup + s/step x the full job's step count + any extra time the probe measured (evaluations)."""
+    """Wall-clock: setup + s/step x the full job's step count + any extra time the probe measured (evaluations).
+    On a machine other jobs share, this grows with their load."""
     missing = [k for k in RECORD_KEYS if k not in record]
     if missing:
         raise ConfigError(f"probe record of {record.get('rule', '?')} lacks {missing}; rerun its probe job.")
     return record["setup_s"] + record["s_per_step"] * record["steps_full"] + record.get("extra_s", 0.0)
+
+
+def predicted_cpu_seconds(record: dict) -> float | None:
+    """CPU time of the full job, from the probe's CPU time per step (None for a record without it)."""
+    if "cpu_s_per_step" not in record:
+        return None
+    return record["setup_cpu_s"] + record["cpu_s_per_step"] * record["steps_full"] + record.get("extra_cpu_s", 0.0)
+
+
+def predicted_runtime_seconds(record: dict) -> float:
+    """The job's runtime on cores of its own: its CPU time over the probe's threads (assumes they scale), or the
+    wall-clock prediction where the probe recorded no CPU time."""
+    cpu = predicted_cpu_seconds(record)
+    return predicted_seconds(record) if cpu is None else cpu / max(1, int(record.get("threads", 1)))
 
 
 def flags(predicted_s: float | None, peak_mb: float | None, request: dict, machine_mb: float) -> list[str]:
@@ -77,7 +95,8 @@ def job_rows(jobs: list[dict], records: dict[str, dict], machine_mb: float) -> l
             raise ConfigError(f"job {job['rule']} {job['job']} names probe {probe}, which was not measured.")
         pred = peak = None
         if rec is not None:
-            pred = predicted_seconds(rec)
+            pred = predicted_runtime_seconds(rec)
+            cpu = predicted_cpu_seconds(rec)
             peak = rec["peak_rss_mb"]
             cuda = rec.get("cuda_peak_mb")
             row |= {
@@ -85,8 +104,11 @@ def job_rows(jobs: list[dict], records: dict[str, dict], machine_mb: float) -> l
                 "unit": rec["unit"],
                 "steps_done": rec["steps_done"],
                 "s_per_step": rec["s_per_step"],
+                "cpu_s_per_step": rec.get("cpu_s_per_step", ""),
                 "steps_full": rec["steps_full"],
                 "predicted_min": pred / 60,
+                "predicted_wall_min": predicted_seconds(rec) / 60,
+                "predicted_cpu_h": "" if cpu is None else cpu / 3600,
                 "peak_rss_mb": peak,
                 "probe_threads": rec.get("threads", ""),
                 "cuda_peak_mb": "" if cuda is None else cuda,
@@ -111,6 +133,17 @@ def _fmt(x) -> str:
     if isinstance(x, float):
         return f"{x:.4g}" if math.isfinite(x) else str(x)
     return str(x)
+
+
+def _g(x) -> str:
+    return "–" if x == "" else f"{x:.3g}"
+
+
+def _cpu_h(row: dict) -> float:
+    """CPU-hours of one job: measured CPU time, else the wall prediction times the probe's threads."""
+    if row["predicted_cpu_h"] != "":
+        return row["predicted_cpu_h"]
+    return row["predicted_wall_min"] * (row["probe_threads"] or 1) / 60
 
 
 def _hours(minutes) -> str:
@@ -140,7 +173,7 @@ def by_rule_markdown(rows: list[dict]) -> str:
             lines.append(f"| `{rule}` | {len(rs)} | not probed | | | {req} | {flagged} |")
             continue
         slow = max(x["predicted_min"] for x in rs)
-        cpu_h = sum(x["predicted_min"] * (x["probe_threads"] or 1) for x in rs) / 60
+        cpu_h = sum(_cpu_h(x) for x in rs)
         peak = max(x["peak_rss_mb"] for x in rs)
         lines.append(f"| `{rule}` | {len(rs)} | {_hours(slow)} | {cpu_h:,.1f} | {peak:,.0f} | {req} | {flagged} |")
     return "\n".join(lines) + "\n"
@@ -160,8 +193,8 @@ def summary_markdown(rows: list[dict], header: str) -> str:
         by_rule_markdown(rows),
         "## By probe",
         "",
-        "| rule | jobs | probe (steps done × unit) | s/unit | units per job | predicted per job | predicted, all "
-        "jobs (CPU-h) | peak RSS MB | request: threads / mem_mb / runtime | flags |",
+        "| rule | jobs | probe (steps done × unit) | s/unit (wall; CPU) | units per job | predicted per job (wall "
+        "under the load) | all jobs, CPU-h | peak RSS MB | request: threads / mem_mb / runtime | flags |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (rule, probe, flag), rs in groups.items():
@@ -170,11 +203,12 @@ def summary_markdown(rows: list[dict], header: str) -> str:
         if not probe:
             lines.append(f"| `{rule}` | {len(rs)} | not probed: {r['note']} | | | | | | {req} | {flag} |")
             continue
-        cpu_h = sum(x["predicted_min"] * (x["probe_threads"] or 1) for x in rs) / 60
+        cpu_h = sum(_cpu_h(x) for x in rs)
         peak = f"{r['peak_rss_mb']:.0f}" + (f" (CUDA {r['cuda_peak_mb']:.0f})" if r["cuda_peak_mb"] != "" else "")
         lines.append(
-            f"| `{rule}` | {len(rs)} | `{probe}` ({r['steps_done']} × {r['unit']}) | {r['s_per_step']:.3g} | "
-            f"{r['steps_full']:.4g} | {_hours(r['predicted_min'])} | {cpu_h:.2f} | {peak} | {req} | "
+            f"| `{rule}` | {len(rs)} | `{probe}` ({r['steps_done']} × {r['unit']}) | {r['s_per_step']:.3g}; "
+            f"{_g(r['cpu_s_per_step'])} | {r['steps_full']:.4g} | {_hours(r['predicted_min'])} "
+            f"({_hours(r['predicted_wall_min'])}) | {cpu_h:.2f} | {peak} | {req} | "
             f"{flag or 'ok'} |"
         )
     notes = sorted({(r["probe"], r["note"]) for r in rows if r["probe"]})

@@ -27,12 +27,14 @@ def probe_pathfinder_images(geometry, path_length: int, n_train: int, n_test: in
     full count, so the prediction divides by them (the caller's job)."""
     geo = geometry_from(geometry)
     generate(1, path_length, "train", 0, geo)  # warm-up (imports, first allocations)
-    took, _ = timed(generate, images, path_length, "train", 0, geo)
+    took, cpu, _ = timed(generate, images, path_length, "train", 0, geo)
     return {
         "unit": f"{geo.size}x{geo.size} image (from a {geo.window}-px window)",
         "steps_done": images,
         "setup_s": 0.0,
         "s_per_step": took / images,
+        "setup_cpu_s": 0.0,
+        "cpu_s_per_step": cpu / images,
         "steps_full": n_train + n_test,
         "count_note": f"images = n_train + n_test = {n_train + n_test}, one worker",
     }
@@ -109,7 +111,7 @@ def probe_training(data, model: dict, train: dict, lam: float, steps: int, eval_
     net = build_model(mcfg, seed=0).to(cfg.device)
     n_eval = min(data.size("test"), eval_batches * cfg.eval_batch_size)
     evaluate(net, _Head(data, min(n_eval, 8)), "test", cfg.eval_batch_size)  # warm-up (eval-mode kernels)
-    eval_s, _ = timed(evaluate, net, _Head(data, n_eval), "test", cfg.eval_batch_size)
+    eval_s, eval_cpu, _ = timed(evaluate, net, _Head(data, n_eval), "test", cfg.eval_batch_size)
     n_train, n_test = data.size("train"), data.size("test")
     per_epoch = math.ceil(n_train / cfg.batch_size)
     evals = math.ceil(cfg.epochs / cfg.eval_every)
@@ -118,6 +120,7 @@ def probe_training(data, model: dict, train: dict, lam: float, steps: int, eval_
         **clock.timing(),
         "steps_full": cfg.epochs * per_epoch,
         "extra_s": evals * n_test * eval_s / n_eval,
+        "extra_cpu_s": evals * n_test * eval_cpu / n_eval,
         "eval_s_per_sample": eval_s / n_eval,
         "count_note": f"steps = {cfg.epochs} epochs x {per_epoch} steps, plus {evals} test evaluations of "
         f"{n_test} samples (timed on {n_eval}); an upper bound: runs at 100% train accuracy stop early",
