@@ -2,8 +2,8 @@
 (images, canvas, model width, batch), for a few images / steps, timed.
 
 The training probe holds the job's whole data set in memory at its real shape (so the peak memory is the
-job's), but only the batches it trains on need real content: Pathfinder images are generated for those, the
-rest are blank; Is-Same-Class uses random images of CIFAR-10's shape when CIFAR-10 is not on this machine.
+job's), but the work per step does not depend on the pixels: a few hundred Pathfinder images are generated (the
+rest are blank), and Is-Same-Class uses random images of CIFAR-10's shape when CIFAR-10 is not on this machine.
 """
 
 from __future__ import annotations
