@@ -29,8 +29,12 @@ IO = job_io(
 
 
 def paper_markers(figure: str) -> list[dict]:
-    """The paper's points for this figure (paper_values.yaml), drawn as labelled 'paper' markers."""
-    return for_figure(figure).get("markers", [])
+    """The paper's points for this figure (paper_values.yaml), drawn as labelled 'paper' markers; none for a
+    figure whose values were not transcribed (the ResNet34 appendix)."""
+    try:
+        return for_figure(figure).get("markers", [])
+    except KeyError:
+        return []
 
 
 def main(io):

@@ -50,7 +50,7 @@ def config_sources(config_settings) -> list[tuple[str, dict]]:
         if not isinstance(data, dict):
             raise ConfigError(f"--configfile {path} must hold a mapping of keys to values, not {type(data).__name__}")
         sources.append((_label(path), data))
-    overrides = dict(getattr(config_settings, "config", None) or {})
+    overrides = _cli_booleans(dict(getattr(config_settings, "config", None) or {}))
     if overrides:
         sources.append(("--config", overrides))
     return sources
@@ -59,10 +59,22 @@ def config_sources(config_settings) -> list[tuple[str, dict]]:
 def resolve_workflow_config(config: dict, config_settings=None, stream=None) -> dict:
     """Resolve Snakemake's merged `config`; user files win over the preset, and each such win is printed."""
     notes: list[str] = []
-    cfg = resolve(dict(config), sources=config_sources(config_settings), notes=notes)
+    cfg = resolve(_cli_booleans(dict(config)), sources=config_sources(config_settings), notes=notes)
     for note in notes:
         print(f"implreg config note: {note}", file=stream or sys.stderr)
     return cfg
+
+
+# Flat switches given as `--config preflight=true`: Snakemake passes lowercase true/false on as strings.
+CLI_BOOLEANS = ("preflight",)
+
+
+def _cli_booleans(config: dict) -> dict:
+    for key in CLI_BOOLEANS:
+        value = config.get(key)
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            config[key] = value.lower() == "true"
+    return config
 
 
 def set_run_env(cfg: dict) -> None:

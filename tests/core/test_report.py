@@ -154,6 +154,8 @@ def test_deviations_files_cover_every_figure(repo):
             "ht_local_components_matricizations",
             "locality_is_same_class",
             "locality_pathfinder",
+            "locality_is_same_class_resnet34",
+            "locality_pathfinder_resnet34",
         },
     }
     for paper, expected in want.items():

@@ -66,10 +66,11 @@ wildcard_constraints:
 
 
 # Job sizes: what a scheduler (SLURM, Kubernetes, ...) is asked for per job, and what `--resources` limits
-# count. Per kind of job and preset: (threads, mem_mb, runtime in minutes). Runtimes are generous upper bounds
-# from benchmarks/out/ of the default preset on a 2-core CPU (slowest train_tc 23 min, train_tf_dynamics up
-# to ~5 h at 1e6 steps); `paper` runs 10x the tensor-completion steps and ~25x the tf Fig. 3 work (10x epochs,
-# 2.5x models). To change one without editing, e.g.: --set-resources train_tc:runtime=2880 (or in a profile).
+# count. Per kind of job and preset: (threads, mem_mb, runtime in minutes). Default runtimes are generous upper
+# bounds from benchmarks/out/ of the default preset on a 2-core CPU (slowest train_tc 23 min, train_tf_dynamics
+# up to ~5 h at 1e6 steps); `paper` sizes follow the pre-flight table (`--config preset=paper preflight=true`,
+# docs/scaling.md): ~2x each job's predicted runtime at its step cap and its peak memory. To change one without
+# editing, e.g.: --set-resources train_tc:runtime=2880 (or in a profile).
 _JOB_SIZES = {
     "small": {"smoke": (1, 1000, 10), "default": (1, 1000, 30), "paper": (1, 2000, 60)},
 }

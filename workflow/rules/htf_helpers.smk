@@ -26,9 +26,10 @@ def htf_node_rank(node):
     return HTF_DYN["ht"]["target_ranks"][len(node).bit_length() - 2]
 
 
-# Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
+# Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk). Paper: from the pre-flight
+# (docs/scaling.md): HT 1.5 CPU-h at the 5e5-step cap, peak 0.3 GB; requests are ~2x (slower CPUs).
 _JOB_SIZES["train_htf_dynamics"] = {
     "smoke": (1, 1000, 10),
     "default": (1, 2000, 60),
-    "paper": (1, 2000, 60),
+    "paper": (1, 1000, 180),
 }

@@ -90,6 +90,26 @@ rule train_locality:
         "../../scripts/htf/train_locality.py"
 
 
+# The appendix's ResNet34 grid (htf.locality.resnet34_appendix): the same runs with another network.
+use rule train_locality as train_locality_resnet34 with:
+    input:
+        unpack(loc_train_inputs_resnet34),
+    output:
+        metrics=f"{LOC_ROOT_RESNET34}/{{task}}/s{{setting}}/lam{{lam}}/seed{{seed}}/metrics.json",
+    log:
+        "logs/train_locality_resnet34/{task}_s{setting}_lam{lam}_seed{seed}.log",
+    benchmark:
+        "benchmarks/out/train_locality_resnet34/{task}_s{setting}_lam{lam}_seed{seed}.tsv"
+    threads: job_threads("train_locality_resnet34")
+    resources:
+        **job_resources("train_locality_resnet34", gpu=True),
+    params:
+        **{
+            **dict(rules.train_locality.params.items()),
+            "model": loc_model_params_resnet34,
+        },
+
+
 rule calibrate_locality:
     input:
         unpack(lambda wc: loc_calibration_runs(wc.task)),
@@ -112,15 +132,21 @@ rule calibrate_locality:
         "../../scripts/htf/calibrate_locality.py"
 
 
+use rule calibrate_locality as calibrate_locality_resnet34 with:
+    input:
+        unpack(lambda wc: loc_calibration_runs(wc.task, "resnet34")),
+    output:
+        calibration=f"{LOC_ROOT_RESNET34}/{{task}}/calibration.json",
+    log:
+        "logs/calibrate_locality_resnet34/{task}.log",
+
+
 rule plot_locality:
     input:
-        metrics=lambda wc: [
-            loc_metrics(LOC_TASK_OF[wc.slug], s, lam, seed)
-            for s in LOC_SETTINGS[LOC_TASK_OF[wc.slug]]
-            for lam in LOC_TASKS[LOC_TASK_OF[wc.slug]]["lams"]
-            for seed in LOC_SEEDS[LOC_TASK_OF[wc.slug]]
-        ],
-        calibration=lambda wc: f"{LOC_ROOT}/{LOC_TASK_OF[wc.slug]}/calibration.json",
+        metrics=lambda wc: loc_grid_metrics(wc.slug),
+        calibration=lambda wc: loc_calibration(
+            LOC_TASK_OF[wc.slug], LOC_SLUGS[wc.slug][0]
+        ),
     output:
         pdf="figures/htf/{slug}.pdf",
         png=report(
@@ -134,7 +160,7 @@ rule plot_locality:
     log:
         "logs/plot_locality/{slug}.log",
     wildcard_constraints:
-        slug="|".join(LOC_FIGURE.values()),
+        slug="|".join(LOC_SLUGS),
     conda:
         CONDA_ENV
     threads: job_threads("small")

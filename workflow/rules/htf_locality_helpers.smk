@@ -12,9 +12,34 @@ LOC_SETTINGS = {
 # A task's own `seeds` list, if given, replaces the shared one (its first seed runs the calibration).
 LOC_SEEDS = {t: LOC_TASKS[t].get("seeds") or HTF_LOC["seeds"] for t in LOC_TASKS}
 LOC_FIGURE = {"is_same": "locality_is_same_class", "pathfinder": "locality_pathfinder"}
-LOC_TASK_OF = {slug: task for task, slug in LOC_FIGURE.items()}
-HTF_LOCALITY_FIGURES = [f"figures/htf/{slug}.pdf" for slug in LOC_FIGURE.values()]
 LOC_ROOT = "results/htf/locality"
+LOC_ROOT_RESNET34 = "results/htf/locality_resnet34"
+# Grids of runs: the main text's (model.arch) and, with resnet34_appendix, the appendix's ResNet34 one; each has
+# its own runs, calibration and figures (slug + suffix), and shares the data sets under LOC_ROOT.
+LOC_GRIDS = {
+    "main": {
+        "root": LOC_ROOT,
+        "arch": HTF_LOC["model"]["arch"],
+        "rule": "train_locality",
+        "suffix": "",
+    }
+}
+if HTF_LOC["resnet34_appendix"]:
+    LOC_GRIDS["resnet34"] = {
+        "root": LOC_ROOT_RESNET34,
+        "arch": "resnet34",
+        "rule": "train_locality_resnet34",
+        "suffix": "_resnet34",
+    }
+# Figure slug -> (grid, task).
+LOC_SLUGS = {
+    LOC_FIGURE[task] + g["suffix"]: (grid, task)
+    for grid, g in LOC_GRIDS.items()
+    for task in LOC_TASKS
+}
+LOC_TASK_OF = {slug: task for slug, (_, task) in LOC_SLUGS.items()}
+HTF_LOCALITY_FIGURES = [f"figures/htf/{slug}.pdf" for slug in LOC_SLUGS]
+
 
 # Job sizes of the locality rules (threads, mem_mb, runtime minutes) per preset. Default runtimes: the slowest default run (Pathfinder with IGC, 1890 steps at
 # ~1.1 CPU-s) takes ~35 min on one idle core; paper runs need a GPU (~10 min each on an H100, spec s. 7).
@@ -23,10 +48,13 @@ _JOB_SIZES["train_locality"] = {
     "default": (1, 3000, 120),
     "paper": (4, 24000, 2880),
 }
+_JOB_SIZES["train_locality_resnet34"] = _JOB_SIZES["train_locality"]
+# Paper: the pre-flight predicts ~0.1 CPU-h per path length on one worker; the two 10^4 x 150 x 150 uint8
+# splits (0.45 GB, twice while concatenated) are outside its probe, hence 2 GB.
 _JOB_SIZES["make_pathfinder"] = {
     "smoke": (1, 1000, 10),
     "default": (1, 2000, 30),
-    "paper": (4, 8000, 240),
+    "paper": (4, 2000, 30),
 }
 
 
@@ -40,31 +68,51 @@ def loc_is_same_inputs():
     )
 
 
-def loc_metrics(task, setting, lam, seed):
-    return f"{LOC_ROOT}/{task}/s{setting}/lam{fmt_num(lam)}/seed{seed}/metrics.json"
+def loc_metrics(task, setting, lam, seed, grid="main"):
+    root = LOC_GRIDS[grid]["root"]
+    return f"{root}/{task}/s{setting}/lam{fmt_num(lam)}/seed{seed}/metrics.json"
 
 
-def loc_calibration_runs(task):
+def loc_grid_metrics(slug):
+    """Every run behind one figure."""
+    grid, task = LOC_SLUGS[slug]
+    return [
+        loc_metrics(task, s, lam, seed, grid)
+        for s in LOC_SETTINGS[task]
+        for lam in LOC_TASKS[task]["lams"]
+        for seed in LOC_SEEDS[task]
+    ]
+
+
+def loc_calibration(task, grid="main"):
+    return f"{LOC_GRIDS[grid]['root']}/{task}/calibration.json"
+
+
+def loc_calibration_runs(task, grid="main"):
     """The two baseline runs the calibration reads: shortest and longest setting, λ = 0, first seed."""
     s = LOC_SETTINGS[task]
     seed = LOC_SEEDS[task][0]
     return {
-        "short": loc_metrics(task, min(s), 0, seed),
-        "long": loc_metrics(task, max(s), 0, seed),
+        "short": loc_metrics(task, min(s), 0, seed, grid),
+        "long": loc_metrics(task, max(s), 0, seed, grid),
     }
 
 
-def loc_train_inputs(wc):
+def loc_train_inputs(wc, grid="main"):
     """The task's data, plus the calibration result unless this run is one of the calibration runs."""
     if wc.task == "is_same":
         data = f"{LOC_ROOT}/is_same/data.npz"
     else:
         data = f"{LOC_ROOT}/pathfinder/L{wc.setting}/data.npz"
     out = {"data": data}
-    this = loc_metrics(wc.task, wc.setting, float(wc.lam), wc.seed)
-    if this not in loc_calibration_runs(wc.task).values():
-        out["calibration"] = f"{LOC_ROOT}/{wc.task}/calibration.json"
+    this = loc_metrics(wc.task, wc.setting, float(wc.lam), wc.seed, grid)
+    if this not in loc_calibration_runs(wc.task, grid).values():
+        out["calibration"] = loc_calibration(wc.task, grid)
     return out
+
+
+def loc_train_inputs_resnet34(wc):
+    return loc_train_inputs(wc, "resnet34")
 
 
 def loc_train_params(wc):
@@ -105,13 +153,17 @@ def loc_train_params(wc):
     return train
 
 
-def loc_model_params(wc):
+def loc_model_params(wc, grid="main"):
     m = HTF_LOC["model"]
     return {
-        "arch": m["arch"],
+        "arch": LOC_GRIDS[grid]["arch"],
         "width": m["width"],
         "dropout": m["dropout"],
         "in_channels": 3 if wc.task == "is_same" else 1,
         # The paper's Pathfinder conv1 is a fresh 1-channel conv with PyTorch's default init.
         "stem_init": "kaiming" if wc.task == "is_same" else "default",
     }
+
+
+def loc_model_params_resnet34(wc):
+    return loc_model_params(wc, "resnet34")

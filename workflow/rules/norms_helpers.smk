@@ -70,10 +70,12 @@ NORMS_FIGURES = (
 
 
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
+# Paper sizes of the training rules: ~2x the pre-flight's prediction at the step cap and its peak memory
+# (docs/scaling.md): DMF < 1 CPU-min per job; TC up to 8.6 CPU-h (order 4, 1e6 steps), 0.4 GB.
 _JOB_SIZES["train_dmf"] = {
     "smoke": (1, 1000, 10),
     "default": (1, 2000, 60),
-    "paper": (1, 2000, 120),
+    "paper": (1, 1000, 10),
 }
 _JOB_SIZES["measure_tc"] = {
     "smoke": (1, 1000, 10),
@@ -83,5 +85,5 @@ _JOB_SIZES["measure_tc"] = {
 _JOB_SIZES["train_tc"] = {
     "smoke": (1, 1000, 15),
     "default": (1, 2000, 180),
-    "paper": (2, 4000, 1440),
+    "paper": (2, 1000, 1080),
 }

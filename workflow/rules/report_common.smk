@@ -55,14 +55,14 @@ def report_benchmarks():
     out["htf/ht_local_components_matricizations"] = [
         _bench("train_htf_dynamics", f"ht_data{s}") for s in HTF_DYN["data_seeds"]
     ]
-    for task, slug in LOC_FIGURE.items():
+    for slug, (grid, task) in LOC_SLUGS.items():
         data = (
             [_bench("make_pathfinder", f"L{s}") for s in LOC_SETTINGS[task]]
             if task == "pathfinder"
             else []
         )
         out[f"htf/{slug}"] = data + [
-            _bench("train_locality", f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}")
+            _bench(LOC_GRIDS[grid]["rule"], f"{task}_s{s}_lam{fmt_num(lam)}_seed{seed}")
             for s in LOC_SETTINGS[task]
             for lam in LOC_TASKS[task]["lams"]
             for seed in LOC_SEEDS[task]
@@ -94,7 +94,7 @@ def report_seeds():
             "data seeds": HTF_DYN["data_seeds"],
             "init seed": HTF_DYN["init_seed"],
         }
-    for task, slug in LOC_FIGURE.items():
+    for slug, (_, task) in LOC_SLUGS.items():
         out[f"htf/{slug}"] = {
             "data seed": LOC_TASKS[task]["data_seed"],
             "run seeds": LOC_SEEDS[task],

@@ -22,14 +22,16 @@ def tf_dynamics_data(dseed):
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
 
 
-# Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
+# Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk). Paper: ~2x the pre-flight's
+# single-thread prediction and peak memory (docs/scaling.md): Fig. 2 3.5 CPU-h at the 1e6-step cap, 0.3 GB;
+# Fig. 3 13.1 CPU-h per job (10^4 epochs of 150 models), 0.7 GB.
 _JOB_SIZES["train_tf_dynamics"] = {
     "smoke": (1, 1000, 15),
     "default": (1, 2000, 480),
-    "paper": (2, 4000, 720),
+    "paper": (2, 1000, 420),
 }
 _JOB_SIZES["train_tf_natural"] = {
     "smoke": (1, 1000, 15),
     "default": (1, 4000, 1440),
-    "paper": (8, 16000, 4320),
+    "paper": (8, 2000, 1620),
 }

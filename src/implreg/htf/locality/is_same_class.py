@@ -71,6 +71,13 @@ def _cifar_folder(directory: str | os.PathLike) -> Path:
     )
 
 
+def cifar10_available(directory: str | os.PathLike | None) -> bool:
+    """Whether `directory` (or its ``cifar-10-batches-py`` subfolder) holds the CIFAR-10 batches."""
+    return bool(directory) and any(
+        (c / "test_batch").is_file() for c in (Path(directory), Path(directory) / "cifar-10-batches-py")
+    )
+
+
 def read_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """One pickled batch: images ``uint8 [n, 3, 32, 32]`` and labels ``uint8 [n]``."""
     try:

@@ -1,0 +1,33 @@
+"""Pre-flight probe of the htf dynamics jobs: a few steps at the job's full size, timed (the locality
+experiments' probes are in :mod:`implreg.htf.locality.preflight`)."""
+
+from __future__ import annotations
+
+import torch
+
+from implreg.htf.dynamics import train_htf_dynamics
+from implreg.preflight.clock import StepClock
+
+
+def probe_dynamics(p, steps: int, device) -> dict:
+    """train_htf_dynamics: `steps` adaptive steps of the one factorization (logging included)."""
+    clock = StepClock(steps)
+    clock.run(
+        train_htf_dynamics,
+        p.model,
+        p.spec,
+        dtype=getattr(torch, p.dtype),
+        device=device,
+        num_threads=None,
+        progress_label="preflight",
+        checkpoint=clock,
+        **p.train,
+    )
+    cap = int(p.train["max_steps"])
+    return {
+        "unit": f"adaptive step of the {p.model} model",
+        **clock.timing(),
+        "steps_full": cap,
+        "count_note": f"steps = the max_steps cap {cap:g} (log every {p.train['log_every']} steps timed in), an "
+        f"upper bound: the run stops once the train MSE < {p.train['stop_loss']:g}",
+    }

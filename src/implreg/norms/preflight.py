@@ -1,0 +1,67 @@
+"""Pre-flight probes of the norms paper's training jobs: a few steps at the job's full size, timed.
+
+Each probe takes the real job's params (the rule's own) and returns the fields of a probe record
+(:mod:`implreg.preflight.table`): what a step is, how many the full job does, and the measured s/step.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from implreg.cp import make_cp_target, train_cp_completion
+from implreg.norms.dmf import DMFProblem, DMFRun, train_dmf
+from implreg.norms.tc import run_grid
+from implreg.preflight.clock import StepClock, timed
+
+
+def probe_dmf(p, steps: int) -> dict:
+    """train_dmf (numba, no per-step hook): a short warm-up call (JIT), then `steps` GD steps of all runs."""
+    problem = DMFProblem.two_by_two(*p.observations, det_sign=p.det_sign)
+    runs = [DMFRun(float(r["lr"]), float(r["init"]), bool(r["balanced"]), int(r["seed"])) for r in p.runs]
+    # No early stop inside the probe: a stop_loss of 0 is never met, so every run takes every step.
+    train = {**p.train, "stop_loss": 0.0}
+    setup, setup_cpu, _ = timed(
+        train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": 100}
+    )
+    took, cpu, _ = timed(
+        train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": int(steps)}
+    )
+    return {
+        "unit": f"GD step of all {len(runs)} runs",
+        "steps_done": int(steps),
+        "setup_s": setup,
+        "s_per_step": took / int(steps),
+        "setup_cpu_s": setup_cpu,
+        "cpu_s_per_step": cpu / int(steps),
+        "steps_full": int(p.train["max_steps"]),
+        "count_note": f"steps = the max_steps cap {p.train['max_steps']:g}, an upper bound: runs stop once "
+        f"loss < {p.train['stop_loss']:g}",
+    }
+
+
+def probe_tc(p, target: dict, steps: int, device) -> dict:
+    """train_tc: `steps` batched adaptive steps of every (N, repetition) run; `target` = make_tc_target's params."""
+    tensor, perm = make_cp_target(int(target["order"]), int(target["dim"]), int(target["rank"]), int(target["seed"]))
+    grid = run_grid(p.num_observations, int(p.repetitions), int(p.seed), int(p.init_index))
+    clock = StepClock(steps)
+    clock.run(
+        train_cp_completion,
+        tensor,
+        [perm[: g["num_obs"]] for g in grid],
+        [float(p.init_std)] * len(grid),
+        [g["seed"] for g in grid],
+        dtype=getattr(torch, p.dtype),
+        device=device,
+        progress_label="preflight",
+        num_threads=None,
+        checkpoint=clock,
+        **p.train,
+    )
+    cap = int(p.train["max_steps"])
+    return {
+        "unit": f"adaptive step of all {len(grid)} runs",
+        **clock.timing(),
+        "steps_full": cap,
+        "count_note": f"steps = the max_steps cap {cap:g}, an upper bound: converged runs retire and later "
+        "steps get cheaper",
+    }
