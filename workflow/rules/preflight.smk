@@ -83,9 +83,9 @@ rule preflight_train_tf_natural:
 
 rule preflight_train_htf_dynamics:
     output:
-        probe=f"{PF_ROOT}/train_htf_dynamics/{{model}}.json",
+        probe=f"{PF_ROOT}/train_htf_dynamics/{{model}}_data{{dseed}}.json",
     log:
-        "logs/preflight_train_htf_dynamics/{model}.log",
+        "logs/preflight_train_htf_dynamics/{model}_data{dseed}.log",
     conda:
         CONDA_ENV
     threads: job_threads("train_htf_dynamics")

@@ -88,7 +88,7 @@ def _heavy_jobs():
             label = f"{setting}_depth{d}"
             jobs.append(_job("train_dmf", label, f"{PF_ROOT}/train_dmf/{label}.json"))
     for exp in TC_EXPERIMENTS:
-        for init in TC["init_stds"]:
+        for init in tc_init_stds(exp):
             label = f"{exp}_init{fmt_num(init)}"
             jobs.append(_job("train_tc", label, f"{PF_ROOT}/train_tc/{label}.json"))
     for dseed in TF_DYN["data_seeds"]:
@@ -106,13 +106,10 @@ def _heavy_jobs():
             probe = f"{PF_ROOT}/train_tf_natural/{ds}_original.json"
             jobs.append(_job("train_tf_natural", f"{ds}_{v}", probe))
     for m in HTF_MODELS:
-        jobs.append(
-            _job(
-                "train_htf_dynamics",
-                m,
-                f"{PF_ROOT}/train_htf_dynamics/{m}.json",
-            )
-        )
+        # The instances (data seeds) share the model's shape: one probe per model, on the first instance.
+        probe = f"{PF_ROOT}/train_htf_dynamics/{m}_data{HTF_DYN['data_seeds'][0]}.json"
+        for dseed in HTF_DYN["data_seeds"]:
+            jobs.append(_job("train_htf_dynamics", f"{m}_data{dseed}", probe))
     for length in LOC_SETTINGS["pathfinder"]:
         probe = f"{PF_ROOT}/make_pathfinder/L{length}.json"
         jobs.append(_job("make_pathfinder", f"L{length}", probe))
