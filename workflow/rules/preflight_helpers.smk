@@ -148,13 +148,14 @@ def _is_same_job():
 
 def _light_jobs():
     """Jobs that read training outputs (measures, plots, claims, report): not probed; one row each."""
-    n_exp, n_init = len(TC_EXPERIMENTS), len(TC["init_stds"])
+    n_exp = len(TC_EXPERIMENTS)
+    n_tc = sum(len(tc_init_stds(e)) for e in TC_EXPERIMENTS)  # a figure may run a subset of the inits
     n_dmf = sum(1 for j in _heavy_jobs() if j["rule"] == "train_dmf")
     counts = {
         "measure_tc_linear": n_exp,
-        "measure_tc": n_exp * n_init,
+        "measure_tc": n_tc,
         "measure_dmf": n_dmf,
-        "solve_dmf_flow": len(DMF_DEPTHS),
+        "solve_dmf_flow": n_dmf,  # one flow per GD job: Fig. 1 and appendix A
         "plot_dmf_entry": len(DMF_DEPTHS),
         "plot_dmf_norms": 1,
         "plot_dmf_perturbed": len(DMF_PERTURBED_DEPTHS),
