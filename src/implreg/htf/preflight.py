@@ -3,26 +3,17 @@ experiments' probes are in :mod:`implreg.htf.locality.preflight`)."""
 
 from __future__ import annotations
 
-import torch
-
-from implreg.htf.dynamics import train_htf_dynamics
+from implreg.htf.dynamics import PAPER_OPTIONS, train_htf_dynamics
 from implreg.preflight.clock import StepClock
 
 
 def probe_dynamics(p, steps: int, device) -> dict:
     """train_htf_dynamics: `steps` adaptive steps of the one factorization (logging included)."""
     clock = StepClock(steps)
-    clock.run(
-        train_htf_dynamics,
-        p.model,
-        p.spec,
-        dtype=getattr(torch, p.dtype),
-        device=device,
-        num_threads=None,
-        progress_label="preflight",
-        checkpoint=clock,
-        **p.train,
+    opts, problem = PAPER_OPTIONS.split(
+        p.train, dtype=p.dtype, device=device, num_threads=None, checkpoint=clock, progress_label="preflight"
     )
+    clock.run(train_htf_dynamics, p.model, p.spec, opts, **problem)
     cap = int(p.train["max_steps"])
     return {
         "unit": f"adaptive step of the {p.model} model",

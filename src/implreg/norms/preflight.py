@@ -6,10 +6,8 @@ Each probe takes the real job's params (the rule's own) and returns the fields o
 
 from __future__ import annotations
 
-import torch
-
-from implreg.cp import make_cp_target, train_cp_completion
-from implreg.norms.dmf import DMFProblem, DMFRun, train_dmf
+from implreg.cp import COMPLETION_OPTIONS, make_cp_target, train_cp_completion
+from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, train_dmf
 from implreg.norms.tc import run_grid
 from implreg.preflight.clock import StepClock, timed
 
@@ -19,13 +17,9 @@ def probe_dmf(p, steps: int) -> dict:
     problem = DMFProblem.two_by_two(*p.observations, det_sign=p.det_sign)
     runs = [DMFRun(float(r["lr"]), float(r["init"]), bool(r["balanced"]), int(r["seed"])) for r in p.runs]
     # No early stop inside the probe: a stop_loss of 0 is never met, so every run takes every step.
-    train = {**p.train, "stop_loss": 0.0}
-    setup, setup_cpu, _ = timed(
-        train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": 100}
-    )
-    took, cpu, _ = timed(
-        train_dmf, problem, int(p.depth), runs, label="preflight", **{**train, "max_steps": int(steps)}
-    )
+    opts, rest = PAPER_OPTIONS.split({**p.train, "stop_loss": 0.0}, progress_label="preflight")
+    setup, setup_cpu, _ = timed(train_dmf, problem, int(p.depth), runs, opts.replace(max_steps=100), **rest)
+    took, cpu, _ = timed(train_dmf, problem, int(p.depth), runs, opts.replace(max_steps=int(steps)), **rest)
     return {
         "unit": f"GD step of all {len(runs)} runs",
         "steps_done": int(steps),
@@ -44,18 +38,16 @@ def probe_tc(p, target: dict, steps: int, device) -> dict:
     tensor, perm = make_cp_target(int(target["order"]), int(target["dim"]), int(target["rank"]), int(target["seed"]))
     grid = run_grid(p.num_observations, int(p.repetitions), int(p.seed), int(p.init_index))
     clock = StepClock(steps)
+    opts = COMPLETION_OPTIONS.replace(
+        **p.train, dtype=p.dtype, device=device, num_threads=None, checkpoint=clock, progress_label="preflight"
+    )
     clock.run(
         train_cp_completion,
         tensor,
         [perm[: g["num_obs"]] for g in grid],
         [float(p.init_std)] * len(grid),
         [g["seed"] for g in grid],
-        dtype=getattr(torch, p.dtype),
-        device=device,
-        progress_label="preflight",
-        num_threads=None,
-        checkpoint=clock,
-        **p.train,
+        opts=opts,
     )
     cap = int(p.train["max_steps"])
     return {

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from implreg.preflight.clock import StepClock
-from implreg.tf.dynamics import make_dataset, train_dynamics
+from implreg.tf.dynamics import PAPER_OPTIONS, make_dataset, train_dynamics
 from implreg.tf.natural import NaturalTrainConfig, make_variant, prepare_data, train_joint
 
 # MNIST and Fashion-MNIST sizes: what the probe stands in with when the files are not on this machine.
@@ -23,18 +22,10 @@ def probe_dynamics(p, steps: int, device) -> dict:
     """train_tf_dynamics: `steps` batched adaptive steps of every init std's run (logging included)."""
     data = make_dataset(**p.data)
     clock = StepClock(steps)
-    clock.run(
-        train_dynamics,
-        data,
-        p.init_stds,
-        p.seeds,
-        dtype=getattr(torch, p.dtype),
-        device=device,
-        num_threads=None,
-        progress_label="preflight",
-        checkpoint=clock,
-        **p.train,
+    opts, model = PAPER_OPTIONS.split(
+        p.train, dtype=p.dtype, device=device, num_threads=None, checkpoint=clock, progress_label="preflight"
     )
+    clock.run(train_dynamics, data, p.init_stds, p.seeds, opts, **model)
     cap = int(p.train["max_steps"])
     return {
         "unit": f"adaptive step of all {len(p.init_stds)} runs",
