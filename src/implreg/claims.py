@@ -82,6 +82,15 @@ EVERY_INSTANCE = 1.0  # statements the paper makes whatever the random instance:
 MAJORITY_OF_INSTANCES = 0.5  # details of the paper's one drawn instance: more than half of the instances
 
 
+def shown_on_enough(passes: list[bool], every: bool) -> bool:
+    """The verdict over instances: all of them where ``every``, more than half otherwise."""
+    return all(passes) if every else sum(passes) / len(passes) > MAJORITY_OF_INSTANCES
+
+
+def instances_phrase(every: bool) -> str:
+    return "on every instance" if every else "on more than half of the instances"
+
+
 def combine_instances(
     per_instance: Mapping[int, list[Claim]], need_every: set[str] | frozenset[str] = frozenset()
 ) -> list[Claim]:
@@ -103,10 +112,10 @@ def combine_instances(
         first = found[min(found)]
         every = first.required or cid in need_every
         passes = [bool(found[s].passed) if s in found else False for s in seeds]
-        ok = all(passes) if every else sum(passes) / len(seeds) > MAJORITY_OF_INSTANCES
+        ok = shown_on_enough(passes, every)
         measured = {f"data_seed {s}": (found[s].measured if s in found else "no such claim") for s in seeds}
         measured["fraction_of_instances"] = f"{sum(passes)}/{len(seeds)}"
-        where = "on every instance" if every else "on more than half of the instances"
+        where = instances_phrase(every)
         out.append(
             Claim(
                 cid,

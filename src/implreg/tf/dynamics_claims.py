@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from implreg import paper_values
-from implreg.claims import Claim
+from implreg.claims import EVERY_INSTANCE as ALL
+from implreg.claims import MAJORITY_OF_INSTANCES as MAJORITY
+from implreg.claims import Claim, instances_phrase, shown_on_enough
 from implreg.incremental import (
     converged_min_error,
     emergence_separation,
@@ -29,8 +31,7 @@ from implreg.incremental import (
 )
 
 FIGURE = "tf/cp_dynamics"
-ALL = 1.0  # instance-free statements: every instance must show them
-MAJORITY = 0.5  # statements about details of the paper's one instance: more than half of the instances
+# ALL: instance-free statements (every instance); MAJORITY: details of the paper's one instance (core rule).
 
 # Tolerances, each derived from a paper value and its reading error (see paper_values.yaml):
 # - two components rise "one after another" when Δt/t_{j+1} is at least a third of the smallest relative gap the
@@ -327,16 +328,13 @@ def dynamics_claims(
     claims = []
     n = len(checks)
     for cid, spec in specs.items():
-        passes = [checks[s][cid][1] for s in checks]
-        frac = sum(passes) / n
-        need = spec["fraction"]
-        ok = frac == 1.0 if need == ALL else frac > need
+        passes = [bool(checks[s][cid][1]) for s in checks]
+        every = spec["fraction"] == ALL
+        ok = shown_on_enough(passes, every)
         measured = {f"data_seed {s}": checks[s][cid][0] for s in checks}
         if n > 1:
             measured["fraction_of_instances"] = f"{sum(passes)}/{n}"
-        expected = spec["expected"] + (
-            "" if n == 1 else (" on every instance" if need == ALL else " on more than half of the instances")
-        )
+        expected = spec["expected"] + ("" if n == 1 else " " + instances_phrase(every))
         claims.append(
             Claim(
                 cid,
