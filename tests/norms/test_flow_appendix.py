@@ -118,7 +118,22 @@ FLOW_MUTATIONS = {
         "flow_norms_grow_sigma_min_falls",
         lambda r, s: [x.update(spectral=1.0 / (1.0 + x["t"])) for x in r if x["run"] == 0],
     ),
+    "rank rises (sigma_min grows faster than |W|)": (
+        "flow_norms_grow_sigma_min_falls",
+        lambda r, s: [x.update(sigma_min=0.1 * x["spectral"] * (1.0 + x["t"])) for x in r if x["run"] == 0],
+    ),
 }
+
+
+def test_with_eps_the_rank_is_measured_relative_to_the_norm(appa):
+    """eps > 0: the flow converges to a finite solution whose sigma_min the init sets, so sigma_min flat while
+    |W| grows (measured at eps = 0.5, depth 4) is a falling rank; sigma_min / sigma_max rising is not."""
+    _, _, frows, fsumm = copy.deepcopy(appa)
+    late = [x for x in frows if x["run"] == 0 and x["loss"] <= 0.1]
+    for x in late:
+        x["sigma_min"] = late[0]["sigma_min"] * 1.003 if x is late[-1] else late[0]["sigma_min"]
+    assert _flow(frows, fsumm)["flow_norms_grow_sigma_min_falls"].passed is True
+    assert "sigma_min(W) / sigma_max(W)" in _flow(frows, fsumm)["flow_norms_grow_sigma_min_falls"].statement
 
 
 @pytest.mark.parametrize("name", sorted(FLOW_MUTATIONS))

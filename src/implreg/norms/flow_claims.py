@@ -136,17 +136,26 @@ def flow_claims(
             np.all(np.diff([r[k] for r in run]) >= -1e-9 * max(abs(run[-1][k]), 1.0)) and run[-1][k] > run[0][k]
             for k in NORMS
         )
-        grow[s["label"]] = bool(norms_up and run[-1]["sigma_min"] < run[0]["sigma_min"])
+        grow[s["label"]] = bool(norms_up and _rank_surrogate(run[-1], eps) < _rank_surrogate(run[0], eps))
+    surrogate = "sigma_min(W)" if eps == 0.0 else "sigma_min(W) / sigma_max(W)"
     claims.append(
         Claim(
             "flow_norms_grow_sigma_min_falls",
             "Along the gradient flow, once the loss is below 0.1, the Frobenius, nuclear and spectral norms of W "
-            "never decrease and end higher, while sigma_min(W) ends lower" + hyp_note,
+            f"never decrease and end higher, while {surrogate} ends lower" + hyp_note,
             grow,
             "true for every run",
             bool(grow) and all(grow.values()),
             paper="all norms grow while the rank falls (norms paper, Fig. 1 companion and Sec. 3)",
-            tolerance_reason="monotone up to 1e-9 relative (float64 rounding of the norms)",
+            tolerance_reason="monotone up to 1e-9 relative (float64 rounding of the norms)"
+            + (
+                ""
+                if eps == 0.0
+                else "; with eps > 0 the rank is measured scale-free (sigma_min / sigma_max, the distance to rank 1 "
+                "relative to |W|): the flow converges to a finite solution whose sigma_min is set by the init, so "
+                "the theorem's sigma_min -> 0 (from |W| -> infinity with det's sign kept, eps = 0 only) does not "
+                "carry over (decided 2026-12-02 after the default run: docs/claims.md)"
+            ),
         )
     )
     gaps = {}
@@ -177,6 +186,11 @@ def flow_claims(
         )
     )
     return claims
+
+
+def _rank_surrogate(row: dict, eps: float) -> float:
+    """The theorem's sigma_min at eps = 0; scale-free sigma_min / sigma_max at eps > 0 (bounded norms)."""
+    return row["sigma_min"] if eps == 0.0 else row["sigma_min"] / row["spectral"]
 
 
 def departures_text(summaries: list[dict]) -> str:
