@@ -395,7 +395,7 @@ def _depth2_claims(rows, summaries, observations, pv, appendix: bool = False) ->
         if appendix and rng != "not tested":
             # the upper end: below the theory band at the run's own final loss (the statement's "far below the
             # theory curve"), not the spec sims' 6, whose lr/init the spec does not give (no reading error applies)
-            rng = (rng[0], theory_band(s["final_loss"], observations)[0] / (eps + math.sqrt(2 * s["final_loss"])))
+            rng = (rng[0], theory_band(s["final_loss"], observations)[0] / ratio_to_theory(1.0, s["final_loss"], eps))
         finals[s["label"]] = {"w11": abs(s["final_w11"]), "range": rng}
     tested = [v for v in finals.values() if v["range"] != "not tested"]
     claims = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from implreg.claims import Claim
-from implreg.norms.dmf_claims import theory_band
+from implreg.norms.dmf_claims import ratio_to_theory, theory_band
 
 THEOREM = "|w11| >= (1 - sqrt(2l))^2 / sqrt(2l) whenever det(W) > 0, and det(W) keeps its sign under gradient flow"
 RESOLVED_RTOL = 1e-6
@@ -104,7 +104,7 @@ def flow_claims(
             if not on_eps_branch(s, eps):
                 continue
             lo, hi = theory_band(s["final_loss"], observations)
-            r = abs(s["final_w11"]) * (eps + np.sqrt(2.0 * s["final_loss"]))
+            r = ratio_to_theory(s["final_w11"], s["final_loss"], eps)
             measured[s["label"]] = {"ratio": float(r), "band": [lo, hi]}
             inside.append(lo <= r <= hi)
         hyp_note = (
