@@ -17,7 +17,6 @@ IO = job_io(
     params={
         "specs": "dict model -> its spec (sizes, target rank(s))",
         "start_iters": "dict model -> first iteration drawn",
-        "rel_threshold": "a quantity has risen above this fraction of its panel's largest final value",
         "half_rise": "a quantity has risen once at this fraction of its own final value",
         "min_rel_error_drop": "each rise must lower the reconstruction error by this fraction of its value",
         "stop_loss": "the runs' stopping tolerance (target directions below it are not expected to rise)",
@@ -60,7 +59,6 @@ def main(io):
             float(p.target_norm),
             float(p.stop_loss),
             int(p.max_steps),
-            float(p.rel_threshold),
             float(p.half_rise),
             float(p.min_rel_error_drop),
         )

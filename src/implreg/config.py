@@ -350,6 +350,12 @@ def _htf_problems(dyn: dict | None) -> list[str]:
     ]:
         if max(modes) > ht["order"] or len(set(modes)) != len(modes):
             problems.append(f"htf.dynamics.{key}: {modes} must be distinct modes in 1..{ht['order']}")
+    root = list(range(1, ht["order"] // 2 + 1))  # the HT claims read the root split's matricization
+    if sorted(root) not in [sorted(m) for m in dyn["matricizations"]]:
+        problems.append(
+            f"htf.dynamics.matricizations: must include the root split {root} (the HT dynamics claims count its "
+            f"singular values); add {root}"
+        )
     return problems
 
 

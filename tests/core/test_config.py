@@ -96,3 +96,12 @@ def test_a_renamed_key_names_its_new_name(raw):
 def test_htf_data_seed_became_a_list_of_instances(raw):
     with pytest.raises(ConfigError, match=r"'data_seed' was renamed to 'data_seeds'"):
         resolve(raw, sources=[("my.yaml", {"htf": {"dynamics": {"data_seed": 3}}})])
+
+
+def test_htf_matricizations_must_include_the_root_split(raw):
+    """The HT dynamics claims count the root split's singular values: a config that stops logging it is refused
+    before any training, with the fix."""
+    bad = copy.deepcopy(raw)
+    bad["htf"]["dynamics"]["matricizations"] = [[1, 3]]
+    with pytest.raises(ConfigError, match=r"must include the root split \[1, 2\]"):
+        resolve(bad)

@@ -31,6 +31,7 @@ from implreg.htf.dynamics import (
 from implreg.htf.dynamics_claims import (
     appendix_claims,
     dynamics_claims,
+    emergence_level,
     expected_ranks,
     resolvable_rank,
     target_matricizations,
@@ -232,13 +233,51 @@ def _passed(claims):
 def _dyn(hists, exp=None):
     exp = exp or {m: EXP5 for m in hists}
     specs = {m: SPEC[m] for m in hists}
-    return _passed(dynamics_claims(hists, exp, specs, 64.0, 5e-5, 500000, 0.05, 0.5, 0.05))
+    return _passed(dynamics_claims(hists, exp, specs, 64.0, 5e-5, 500000, 0.5, 0.05))
+
+
+def _ht(root, mat=None):
+    """An HT history: ``root`` (the root's local component norms, the paper's panel) and the learned tensor's
+    root-split matricization {1,2}, which the claims read (``mat``; default: the root's curves)."""
+    mat = mat or root
+    return {**root, "log_mat_1_2": mat["log_top"], "final_mat_1_2": mat["final_top"]}
 
 
 def test_claims_pass_on_a_good_history():
-    hists = {m: _history(**GOOD) for m in ("mf", "cp", "ht")}
+    hists = {"mf": _history(**GOOD), "cp": _history(**GOOD), "ht": _ht(_history(**GOOD))}
     res = _dyn(hists)
     assert len(res) == 15 and all(res.values()), res
+
+
+def test_emergence_level_is_the_stop_losses_mse_share():
+    """Emerged = value^2/#entries above the stop loss (the level that decides r): at 4096 entries and 5e-5,
+    sqrt(0.2048) = 0.4525. A sixth value above it counts (fails 'exactly 5'), one just below it does not,
+    however small both are against the largest (1.2% and 1.1% of 36.5)."""
+    assert emergence_level(4096, 5e-5) == pytest.approx(0.45255, abs=1e-5)
+    six = {"times": GOOD["times"] + [5000], "plateaus": GOOD["plateaus"]}
+    assert _dyn({"mf": _history(six["times"], six["plateaus"] + [0.46])})["mf_rank_components_rise"] is False
+    assert _dyn({"mf": _history(six["times"], six["plateaus"] + [0.44])})["mf_rank_components_rise"] is True
+    # a fifth direction at 1.4% of the largest still counts as risen (the old 5%-of-largest rule missed it)
+    low5 = _history(GOOD["times"], [36.5, 32, 28, 23, 0.5])
+    assert _dyn({"mf": low5})["mf_rank_components_rise"] is True
+
+
+def test_ht_claims_read_the_root_split_matricization():
+    """The HT count is the matricization's (the object r is computed from), the root panel's is reported."""
+    three = _history(GOOD["times"][:3], GOOD["plateaus"][:3])
+    claims = {
+        c.id: c
+        for c in dynamics_claims(
+            {"ht": _ht(three, _history(**GOOD))}, {"ht": EXP5}, SPEC, 64.0, 5e-5, 500000, 0.5, 0.05
+        )
+    }
+    count = claims["ht_rank_components_rise"]
+    assert count.passed is True and "matricization {1,2}" in count.statement
+    assert count.measured["root_local_components_above_level_at_end (reported, not tested)"] == 3
+    res = _dyn({"ht": _ht(_history(**GOOD), three)})  # a good root panel cannot hide a rank-3 matricization
+    assert res["ht_rank_components_rise"] is False and res["ht_components_rise_in_turn"] is False
+    with pytest.raises(ConfigError, match="matricization"):
+        _dyn({"ht": _history(**GOOD)})  # no root-split matricization logged
 
 
 def test_claims_fail_when_seven_rise():
@@ -259,12 +298,12 @@ def test_claims_fail_when_too_few_rise_or_error_large_or_capped():
     res = _dyn(hists)
     assert res["mf_rank_components_rise"] is False and res["mf_components_rise_in_turn"] is False
     assert res["cp_final_error_small"] is False and res["cp_rank_components_rise"] is True
-    res = _dyn({"ht": {**_history(**GOOD), "converged": False}})
+    res = _dyn({"ht": {**_ht(_history(**GOOD)), "converged": False}})
     assert res["ht_converged"] is False
 
 
 def test_convergence_claims_are_required_and_top_k_must_exceed_rank():
-    claims = dynamics_claims({"mf": _history(**GOOD)}, {"mf": EXP5}, SPEC, 64.0, 5e-5, 500000, 0.05, 0.5, 0.05)
+    claims = dynamics_claims({"mf": _history(**GOOD)}, {"mf": EXP5}, SPEC, 64.0, 5e-5, 500000, 0.5, 0.05)
     assert [c.id for c in claims if c.required] == ["mf_converged"]
     with pytest.raises(ConfigError, match="top_k"):
         _dyn({"mf": _history(**GOOD, k=5)})

@@ -408,9 +408,7 @@ def _on_theory_curve(s):
 def test_appa_depth2_balanced_plateau_off_the_range_fails(appa_depth2, w11):
     """Never leaving the init, overshooting, or ending on the theory curve (no deviation) all fail."""
     rows, summ = appa_depth2
-    summ = [
-        dict(s, final_w11=-(_on_theory_curve(s) if w11 == "theory" else w11)) if s["balanced"] else s for s in summ
-    ]
+    summ = [dict(s, final_w11=-(_on_theory_curve(s) if w11 == "theory" else w11)) if s["balanced"] else s for s in summ]
     assert "depth2_plateau" in failed(_appa_d2(rows, summ), declared={})
 
 

@@ -72,7 +72,6 @@ rule plot_htf_dynamics:
     params:
         specs={m: htf_spec(m) for m in HTF_MODELS},
         start_iters={m: HTF_DYN[m]["plot_start_iter"] for m in HTF_MODELS},
-        rel_threshold=HTF_DYN["claim_rel_threshold"],
         half_rise=HTF_DYN["claim_half_rise"],
         min_rel_error_drop=HTF_DYN["claim_min_rel_error_drop"],
         stop_loss=HTF_DYN["stop_loss"],
