@@ -5,7 +5,7 @@ import numpy as np
 from implreg.claims import combine_instances, write_claims
 from implreg.cli import job_io, paths, run
 from implreg.htf.dynamics import load_history, mat_key, node_key
-from implreg.htf.dynamics_claims import appendix_claims, target_matricizations
+from implreg.htf.dynamics_claims import appendix_claims, node_children, target_matricizations
 from implreg.htf.figures import plot_appendix_figure
 from implreg.io import write_csv
 from implreg.plotting.style import save_figure
@@ -51,7 +51,7 @@ def main(io):
             row.update({f"{key}_top_{j}": float(v) for j, v in enumerate(h[f"log_{key}"][i])})
         rows.append(row)
     write_csv(io.output.table, rows)
-    mats = [list(p.node), *p.matricizations]
+    mats = [*node_children(p.node), *p.matricizations]  # the children's: they cap the node's checked rank
     per_seed = {}
     for s, hs in by_seed.items():
         target_mats = target_matricizations(p.spec, s, float(p.target_norm), mats, 10**6)

@@ -32,6 +32,7 @@ from implreg.htf.dynamics_claims import (
     appendix_claims,
     dynamics_claims,
     emergence_level,
+    node_children,
     expected_ranks,
     resolvable_rank,
     target_matricizations,
@@ -328,6 +329,25 @@ def test_appendix_claims():
     assert run(h)["ht_matricization_ranks_match_target"] is False
     h["log_node_1_2"] = _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])["log_top"]  # two together
     assert run(h, [[1, 2]])["ht_node_1_2_components_rise_in_turn"] is False
+
+
+def test_appendix_node_rank_is_capped_by_its_childrens_matricizations():
+    """Node {1,2}'s local components bound the ranks of the matricizations by its children {1} and {2} (not of
+    {1,2}, which the root's components bound): the leading min(5, their resolvable ranks) are checked."""
+    h = _history(**GOOD)
+    h["log_node_1_2"], h["final_node_1_2"] = h["log_top"], h["final_top"]
+    h["final_mat_1_2"] = np.r_[[30, 20, 10, 5, 2], np.full(5, 1e-4)]
+    rank5, rank3 = np.r_[[31, 19, 11, 5, 2], np.zeros(5)], np.r_[[31, 19, 11], np.zeros(5)]
+
+    def checked(mat_1, mat_2, mat_12):
+        tm = {"mat_1": mat_1, "mat_2": mat_2, "mat_1_2": mat_12}
+        claims = appendix_claims(h, [1, 2], 5, [[1, 2]], 4096, 5e-5, 500000, 0.05, 0.5, tm)
+        turn = next(c for c in claims if c.id == "ht_node_1_2_components_rise_in_turn")
+        return len(turn.measured["emergence_times"])
+
+    assert checked(rank5, rank5, rank3) == 5  # the node's own modes' rank does not cap it
+    assert checked(rank5, rank3, rank5) == 3  # a child's does
+    assert node_children([1, 2]) == [[1], [2]] and node_children([1, 2, 3, 4]) == [[1, 2], [3, 4]]
 
 
 def test_expected_ranks_are_decided_from_the_config_target():
