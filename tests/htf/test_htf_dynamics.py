@@ -32,8 +32,8 @@ from implreg.htf.dynamics_claims import (
     appendix_claims,
     dynamics_claims,
     emergence_level,
-    node_children,
     expected_ranks,
+    node_children,
     resolvable_rank,
     target_matricizations,
 )
