@@ -105,3 +105,16 @@ def test_htf_matricizations_must_include_the_root_split(raw):
     bad["htf"]["dynamics"]["matricizations"] = [[1, 3]]
     with pytest.raises(ConfigError, match=r"must include the root split \[1, 2\]"):
         resolve(bad)
+
+
+def test_the_htf_holdout_file_is_a_valid_override(raw, repo):
+    """docs/holdout's override resolves under the default preset and changes only the instances."""
+    layer = yaml.safe_load((repo / "docs/holdout/htf_dynamics_seeds_4-7.yaml").read_text())
+    cfg, base = resolve(raw, sources=[("holdout.yaml", layer)]), resolve(raw)
+    assert cfg["htf"]["dynamics"]["data_seeds"] == [4, 5, 6, 7] and base["htf"]["dynamics"]["data_seeds"] == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    assert {**cfg["htf"]["dynamics"], "data_seeds": None} == {**base["htf"]["dynamics"], "data_seeds": None}
