@@ -194,6 +194,11 @@ def node_key(node: Sequence[int]) -> str:
     return "node_" + "_".join(str(int(m)) for m in node)
 
 
+def root_split(order: int) -> list[int]:
+    """The HT root's split {1..N/2} (1-based modes): its matricization's rank is the fewest root components."""
+    return list(range(1, int(order) // 2 + 1))
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Ground truths and data
 # ----------------------------------------------------------------------------------------------------------
@@ -284,7 +289,7 @@ def target_spectrum(model: Model, spec: Mapping[str, Any], seed: int, fro_norm: 
         return np.sort(component_norms(factors)[0].numpy())[::-1].copy()
     if model == "ht":
         target = make_ht_target(spec["order"], spec["dim"], spec["target_ranks"], trng, fro_norm)
-        half = range(1, int(spec["order"]) // 2 + 1)
+        half = root_split(spec["order"])
         return target_matricization_svs(target, half, int(spec["dim"]) ** len(half))
     raise ConfigError(f"model must be one of {MODELS}, got {model!r}.")
 
@@ -449,8 +454,7 @@ def train_htf_dynamics(
     if model == "mf":
         out["target_top"] = np.linalg.svd(problem["target"], compute_uv=False)[:top_k]
     elif model == "ht":  # the root's split: its rank is the fewest root components that represent T*
-        half = range(1, int(spec["order"]) // 2 + 1)
-        out["target_top"] = target_matricization_svs(problem["target"], half, top_k)
+        out["target_top"] = target_matricization_svs(problem["target"], root_split(spec["order"]), top_k)
     return out
 
 

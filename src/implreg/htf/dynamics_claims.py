@@ -47,6 +47,7 @@ from implreg.htf.dynamics import (
     make_problem,
     mat_key,
     node_key,
+    root_split,
     target_matricization_svs,
     target_spectrum,
 )
@@ -82,15 +83,14 @@ TOL_DROP = (
 TOL_CONV = "exact: the training loop records whether the stopping rule fired before the step cap"
 
 
-def resolvable_rank(singular_values: np.ndarray, n_entries: int, stop_loss: float) -> int:
-    """Directions whose MSE share σ²/#entries exceeds the stopping tolerance (a run must learn them to stop)."""
-    sv = np.asarray(singular_values, dtype=np.float64)
-    return int((sv**2 / float(n_entries) > float(stop_loss)).sum())
-
-
 def emergence_level(n_entries: int, stop_loss: float) -> float:
     """The value above which a direction's MSE share σ²/#entries exceeds the stop loss (the level behind r)."""
     return float(np.sqrt(float(stop_loss) * int(n_entries)))
+
+
+def resolvable_rank(singular_values: np.ndarray, n_entries: int, stop_loss: float) -> int:
+    """Directions whose MSE share σ²/#entries exceeds the stopping tolerance (a run must learn them to stop)."""
+    return int((np.asarray(singular_values, dtype=np.float64) > emergence_level(n_entries, stop_loss)).sum())
 
 
 def node_children(node: Sequence[int]) -> list[list[int]]:
@@ -98,11 +98,6 @@ def node_children(node: Sequence[int]) -> list[list[int]]:
     modes = [int(m) for m in node]
     half = len(modes) // 2
     return [modes[:half], modes[half:]]
-
-
-def root_split(spec: Mapping[str, Any]) -> list[int]:
-    """The HT root's split {1..N/2} (1-based modes), whose matricization the HT claims read."""
-    return list(range(1, int(spec["order"]) // 2 + 1))
 
 
 def expected_ranks(
@@ -363,7 +358,7 @@ def dynamics_claims(
         level = emergence_level(n, stop_loss)
         what, key, report = f"{name}, {PANEL_NAMES[model][1]}", "top", None
         if model == "ht":
-            split = root_split(specs[model])
+            split = root_split(specs[model]["order"])
             key = mat_key(split)
             if f"log_{key}" not in hist:
                 raise ConfigError(
@@ -376,7 +371,7 @@ def dynamics_claims(
             )
             root = _finite(hist["final_top"])
             report = {"root_local_components_above_level_at_end (reported, not tested)": int((root > level).sum())}
-        claims += [convergence_claim(model, name, hist, max_steps)]
+        claims.append(convergence_claim(model, name, hist, max_steps))
         claims += rise_claims(
             model,
             what,
@@ -411,8 +406,8 @@ def appendix_claims(
 
     node_rank: the target's HT rank at the node; the leading min(node_rank, smallest resolvable rank of the
     target's matricizations by the node's children) are checked: the node's local components r build
-    T = sum_r u_r (x) (...)_r over a child's modes, so their number bounds those ranks (docs/claims.md). ``target_mats``: {mat key: the target's singular values},
-    computed from the config's target (not the run). The count at the node is not claimed: local components
+    T = sum_r u_r (x) (...)_r over a child's modes, so their number bounds those ranks (docs/claims.md).
+    ``target_mats``: {mat key: the target's singular values}, computed from the config's target (not the run). The count at the node is not claimed: local components
     below the root are not invariant to the model's gauge (rescaling a node's rows against its parent's columns).
     """
     claims = [convergence_claim("ht", "hierarchical tensor factorization", hist, max_steps)]
