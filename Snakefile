@@ -31,8 +31,9 @@ include: "workflow/rules/data.smk"
 
 ALL_FIGURES = NORMS_FIGURES + TF_FIGURES + HTF_FIGURES + HTF_LOCALITY_FIGURES
 
-try:  # a figure for an unconfigured value: stop now, listing the configured ones
+try:  # a figure for an unconfigured value, or a finding of a figure not built: stop now, naming them
     _smk.check_figure_targets(_smk.requested_targets(workflow), ALL_FIGURES)
+    _smk.check_findings_figures(CFG["findings"], ALL_FIGURES)
 except ConfigError as _err:
     raise WorkflowError(str(_err)) from None
 

@@ -1,4 +1,4 @@
-"""Count passed / failed / untested claims over all figures and list the failures."""
+"""Count passed / failed / untested / finding claims over all figures and list the failures and findings."""
 
 import sys
 
@@ -18,9 +18,14 @@ def main(io):
     files = paths(io.input.claims)
     out = summarise(files)
     write_json(io.output.summary, out)
-    print(f"claims: {out['passed']} passed, {out['failed']} failed, {out['untested']} untested", file=sys.stderr)
+    print(
+        f"claims: {out['passed']} passed, {out['failed']} failed, {out['untested']} untested, {out['finding']} finding",
+        file=sys.stderr,
+    )
+    for f in out["findings"]:
+        print(f"FINDING {f['figure']}: {f['id']}: {f['statement']} (measured {f['measured']})", file=sys.stderr)
     for f in out["failures"]:
-        print(f"FAILED {f['figure']}: {f['id']}: {f['statement']} (measured {f['measured']})", file=sys.stderr)
+        print(f"FAILED {f['figure']}: {f['id']}: {f['why']} (measured {f['measured']})", file=sys.stderr)
 
 
 if __name__ == "__main__":

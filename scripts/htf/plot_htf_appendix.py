@@ -31,6 +31,7 @@ IO = job_io(
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -73,7 +74,7 @@ def main(io):
         )
     claims = combine_instances(per_seed)
     save_figure(plot_appendix_figure(h, nodes, p.matricizations, int(p.start_iter)), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ IO = job_io(
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -65,7 +66,7 @@ def main(io):
     claims = combine_instances(per_seed)
     subtitles = {m: describe(m, p.specs[m]) for m in MODELS}
     save_figure(plot_dynamics_figure(hists, subtitles, p.start_iters), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ IO = job_io(
         "preset": "preset name",
         "figure": "figure id, e.g. htf/locality_is_same_class",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
         "claims": "{agree_tol, min_drop, chance_tol, recover_frac}: tolerances in accuracy points",
     },
 )
@@ -71,7 +72,7 @@ def main(io):
         io.output.pdf,
         io.output.png,
     )
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

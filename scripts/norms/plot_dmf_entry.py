@@ -26,9 +26,11 @@ IO = job_io(
         "observations": "(b12, b21, b22) of the problem",
         "det_sign": "sign of det(W) at init",
         "departure_rtol": "relative |w11| gap at which GD has left the flow",
+        "runs": "the panel's runs in config order ({lr, init, balanced, seed}): the results must be these",
         "preset": "preset name",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -37,14 +39,14 @@ def main(io):
     rows, summaries = read_csv_rows(io.input.table), read_json(io.input.summary)
     p = io.params
     obs = [float(v) for v in p.observations]
-    claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure)
+    claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure, expected_runs=p.runs)
     flow = read_csv_rows(io.input.flow_table), read_json(io.input.flow_summary)
     claims += flow_claims(flow[1], flow[0], int(p.det_sign), float(p.departure_rtol))
     print(departures_text(flow[1]), file=sys.stderr)
     markers = paper_values.for_figure(p.figure).get("markers")
     fig = plot_entry_figure(rows, summaries, int(p.depth), float(p.stop_loss), markers, flow)
     save_figure(fig, io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ IO = job_io(
         "preset": "preset name",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -32,7 +33,7 @@ def main(io):
     claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p), [float(v) for v in p.observations])
     fig = plot_norms_figure(rows, summaries, float(p.stop_loss), float(p.schatten_p))
     save_figure(fig, io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

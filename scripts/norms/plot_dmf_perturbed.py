@@ -26,9 +26,11 @@ IO = job_io(
         "stop_loss": "loss threshold",
         "det_sign": "sign of det(W) at init",
         "departure_rtol": "gap (x |W|_F) at which GD has left the flow",
+        "runs": "the panel's runs in config order ({lr, init, balanced, seed}): the results must be these",
         "preset": "preset name",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -46,7 +48,7 @@ def main(io):
         obs = (float(p.observations[0]), float(p.observations[1]), float(eps))
         cs = entry_claims(
             rows, summ, int(p.depth), float(p.stop_loss), obs, figure=p.figure, check_agreement=False,
-            flow=fsumm, departure_rtol=rtol,
+            flow=fsumm, departure_rtol=rtol, expected_runs=p.runs,
         )  # fmt: skip
         cs += flow_claims(fsumm, frows, int(p.det_sign), rtol, obs)
         for c in cs:
@@ -55,7 +57,7 @@ def main(io):
             claims.append(c)
         print(f"epsilon = {eps:g}: {departures_text(fsumm)}", file=sys.stderr)
     save_figure(plot_perturbed_figure(panels, int(p.depth), float(p.stop_loss)), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

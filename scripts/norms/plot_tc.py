@@ -24,7 +24,9 @@ IO = job_io(
         "max_steps": "step cap of the training runs",
         "preset": "preset",
         "figure": "figure id",
+        "grid": "the configured runs {num_observations, repetitions, init_stds}: the results must cover them",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -45,13 +47,14 @@ def main(io):
         float(p.error_factor),
         bool(p.init_ordering),
         figure=p.figure,
+        grid=p.grid,
     )
     # the paper's points only where our instance has its size (8 per mode; the smoke preset shrinks order 4)
     markers = paper_values.for_figure(p.figure).get("markers") if int(p.dim) == PAPER_DIM else None
     shape = "x".join([str(p.dim)] * int(p.order))
     title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion"
     save_figure(plot_tc_figure(runs_by_init, linear, title, markers), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

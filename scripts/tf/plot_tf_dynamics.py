@@ -16,6 +16,7 @@ IO = job_io(
     params={
         "target_rank": "r*",
         "threshold": "norm above which a component has risen",
+        "init_stds": "the config's inits: each instance's runs must be these",
         "data_seeds": "the instances, in the order of the inputs (the first is drawn)",
         "final_error_factor": "claim bound on the smallest init's final error, as a multiple of the paper's",
         "order": "tensor order N",
@@ -25,6 +26,7 @@ IO = job_io(
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -61,6 +63,7 @@ def main(io):
         min_loss=float(p.min_loss),
         stop_loss=float(p.stop_loss),
         final_error_factor=float(p.final_error_factor),
+        init_stds=[float(v) for v in p.init_stds],
     )
     paper_like = int(p.target_rank) == paper_values.value(FIGURE, "target_rank") and int(p.order) == 4
     markers = paper_values.for_figure(FIGURE).get("markers") if paper_like else None
@@ -73,7 +76,7 @@ def main(io):
         stop_loss=float(p.stop_loss),
     )
     save_figure(fig, io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

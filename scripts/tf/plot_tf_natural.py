@@ -15,6 +15,7 @@ IO = job_io(
         "preset": "preset",
         "figure": "figure id",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
+        "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
     },
 )
 
@@ -33,7 +34,7 @@ def main(io):
     claims = natural_claims(rows)
     note = "FAKE smoke data" if "fake" in sources else ""
     save_figure(plot_natural_figure(rows, note), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
 
 
 if __name__ == "__main__":

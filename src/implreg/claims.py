@@ -8,11 +8,17 @@ Written beside each figure as figures/<paper>/<slug>.claims.json:
 claim (config key `untestable_claims`). A claims function may return None when a run leaves a claim
 untestable (a capped run, a NaN, a missing component); `finalize` turns every such undeclared None into a
 failure, so a run's outcome can make a claim fail but never make it disappear from the verdict.
+
+Four verdicts (`verdict`): passed, failed, untested, and **finding**: a claim the preset declared (config key
+`findings`, with its evidence) to fail at the paper's settings. A finding keeps `passed: false` and carries the
+declaration; it does not fail the build. The declaration must stay true: a declared finding whose claim passes
+is `finding_stale`, which fails the build like a failed claim (remove the declaration).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,15 @@ UNDECLARED_NULL = (
 )
 
 
+# Every convergence (required) claim's id, in every wing, ends so; no other claim's does. `finalize` enforces it
+# on every claim a figure makes, so the config check can refuse a declared convergence claim before any job runs.
+CONVERGENCE_ID = re.compile(r"(_converged?|reach_stop_loss(_or_trapped)?|_all_fits_finite)$")
+
+
+def is_convergence_id(claim_id: str) -> bool:
+    return bool(CONVERGENCE_ID.search(claim_id))
+
+
 @dataclass
 class Claim:
     id: str
@@ -38,6 +53,7 @@ class Claim:
     tolerance_reason: str = ""  # where the tolerance comes from: seed spread, numeric precision, plot reading
     required: bool = False  # convergence claims: never untestable, whatever the preset declares
     note: str = ""  # why an untested claim is untested, or why a null became a failure
+    finding: str = ""  # the preset's declaration that this claim fails at the paper's settings (its evidence)
 
     def __post_init__(self):
         if self.passed is not None:
@@ -57,6 +73,9 @@ class Claim:
         }
         if self.note:
             out["note"] = self.note
+        if self.finding:
+            out["finding"] = self.finding
+            out["verdict"] = claim_verdict(self.passed, self.finding, self.note)
         return out
 
 
@@ -131,35 +150,65 @@ def combine_instances(
     return out
 
 
-def finalize(claims: list[Claim], declared: Mapping[str, str] | None = None, figure: str = "") -> list[Claim]:
-    """Apply the preset's declaration of untestable claims; every other null becomes a failure.
-
-    Raises ConfigError when the declaration names a claim the figure does not have (a typo would otherwise
-    switch nothing off silently, or the wrong thing) or a required (convergence) claim, and ValueError when
-    a claim lacks its paper value or tolerance reason (a programming error in the claims function).
-    """
-    declared = dict(declared or {})
+def _check_declared(kind: str, declared: Mapping[str, str], claims: list[Claim], figure: str) -> None:
+    """A declaration (untestable_claims or findings) must name claims the figure has, and no convergence claim."""
     ids = [c.id for c in claims]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"{figure}: duplicate claim ids {sorted(i for i in ids if ids.count(i) > 1)}")
     unknown = sorted(set(declared) - set(ids))
     if unknown:
         raise ConfigError(
-            f"untestable_claims[{figure!r}] names {unknown}, which this figure does not have. "
+            f"{kind}[{figure!r}] names {unknown}, which this figure does not have. "
             f"Its claims are {ids}; fix the ids in config.yaml (or your --configfile)."
+        )
+    for c in claims:
+        if c.id in declared and c.required:
+            what = "untestable" if kind == "untestable_claims" else "a finding"
+            raise ConfigError(
+                f"{kind}[{figure!r}] declares {c.id!r} {what}, but it is a convergence claim, which every preset "
+                f"must test and pass. Remove it from {kind}."
+            )
+
+
+def finalize(
+    claims: list[Claim],
+    declared: Mapping[str, str] | None = None,
+    figure: str = "",
+    findings: Mapping[str, str] | None = None,
+) -> list[Claim]:
+    """Apply the preset's declarations (untestable claims, findings); every other null becomes a failure.
+
+    Raises ConfigError when a declaration names a claim the figure does not have (a typo would otherwise
+    switch nothing off silently, or the wrong thing), a required (convergence) claim, or one claim as both
+    untestable and a finding; ValueError when a claim lacks its paper value or tolerance reason (a programming
+    error in the claims function). A declared finding keeps its outcome: failed is the finding, passed is a
+    stale declaration (`verdict` says which); a run that leaves it untestable is a failure as any other null.
+    """
+    declared = dict(declared or {})
+    findings = dict(findings or {})
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{figure}: duplicate claim ids {sorted(i for i in ids if ids.count(i) > 1)}")
+    _check_declared("untestable_claims", declared, claims, figure)
+    _check_declared("findings", findings, claims, figure)
+    both = sorted(set(declared) & set(findings))
+    if both:
+        raise ConfigError(
+            f"{figure}: {both} declared both untestable and a finding; a finding is tested (and fails). "
+            "Keep one declaration."
         )
     for c in claims:
         if c.paper is None or c.paper == "" or not c.tolerance_reason:
             raise ValueError(f"{figure}: claim {c.id!r} lacks its paper value or its tolerance_reason")
+        if c.required != is_convergence_id(c.id):
+            raise ValueError(
+                f"{figure}: claim {c.id!r} is {'' if c.required else 'not '}a convergence claim, but its id "
+                f"{'does not end' if c.required else 'ends'} like one ({CONVERGENCE_ID.pattern}); rename it"
+            )
         if c.id in declared:
-            if c.required:
-                raise ConfigError(
-                    f"untestable_claims[{figure!r}] declares {c.id!r} untestable, but it is a convergence "
-                    "claim, which every preset must test. Remove it from untestable_claims."
-                )
             c.passed, c.note = None, UNTESTED_PREFIX + declared[c.id]
         elif c.passed is None:
             c.passed, c.note = False, UNDECLARED_NULL
+        if c.id in findings:
+            c.finding = findings[c.id]
     return claims
 
 
@@ -169,13 +218,15 @@ def write_claims(
     preset: str,
     claims: list[Claim],
     untestable_declared: Mapping[str, str] | None = None,
+    findings: Mapping[str, str] | None = None,
 ) -> dict:
-    """Finalize the claims against the preset's declaration and write the claims file."""
-    finalize(claims, untestable_declared, figure)
+    """Finalize the claims against the preset's declarations and write the claims file."""
+    finalize(claims, untestable_declared, figure, findings)
     doc = {
         "figure": figure,
         "preset": preset,
         "untestable_declared": dict(untestable_declared or {}),
+        **({"findings_declared": dict(findings)} if findings else {}),
         "claims": [c.as_dict() for c in claims],
     }
     write_json(path, doc)
@@ -185,26 +236,62 @@ def write_claims(
 UNTESTED_PREFIX = "untested at this preset: "
 
 
+VERDICTS = ("passed", "failed", "untested", "finding")
+STALE = "finding_stale"  # a declared finding whose claim passed: counted as failed, fails the build
+
+
+def claim_verdict(passed: bool | None, finding: str = "", note: str = "") -> str:
+    """passed / failed / untested / finding / finding_stale from a claim's outcome and its declarations."""
+    if finding:
+        if passed is True:
+            return STALE
+        if passed is False and note != UNDECLARED_NULL:
+            return "finding"
+        return "failed"  # the run left the finding untestable: a failure like any other null
+    return {True: "passed", False: "failed", None: "untested"}[passed]
+
+
 def verdict(claim: dict) -> str:
-    """'passed', 'failed' or 'untested' of a claim as written in a claims file."""
-    return {True: "passed", False: "failed", None: "untested"}[claim.get("passed")]
+    """The verdict of a claim as written in a claims file (VERDICTS, or STALE)."""
+    passed = claim.get("passed")
+    if passed not in (True, False, None):
+        raise ValueError(f"claim {claim.get('id')!r}: passed = {passed!r} is not true, false or null")
+    return claim_verdict(passed, claim.get("finding") or "", claim.get("note") or "")
 
 
 def count_verdicts(claims: list[dict]) -> dict:
-    out = {"passed": 0, "failed": 0, "untested": 0}
+    """Counts per verdict; a stale finding counts as failed (it fails the build)."""
+    out = dict.fromkeys(VERDICTS, 0)
     for c in claims:
-        out[verdict(c)] += 1
+        v = verdict(c)
+        out["failed" if v == STALE else v] += 1
     return out
 
 
+def failure_text(claim: dict) -> str:
+    """Why a failed claim fails the build: its statement, or that a declared finding no longer reproduces."""
+    if verdict(claim) == STALE:
+        return (
+            f"declared finding no longer reproduces: {claim['id']} now passes; remove its declaration from "
+            "`findings` in config.yaml (presets.<preset>.findings) and docs/claims.md"
+        )
+    return claim["statement"]
+
+
 def summarise(paths: list[str | Path]) -> dict:
-    """Counts of passed / failed / untested claims over many claims files, with the failures listed."""
-    out = {"passed": 0, "failed": 0, "untested": 0, "failures": [], "files": len(paths), "figures": {}}
+    """Counts of passed / failed / untested / finding claims over many claims files, with the failures and the
+    findings listed (a stale finding is a failure)."""
+    out = {**dict.fromkeys(VERDICTS, 0), "failures": [], "findings": [], "files": len(paths), "figures": {}}
     for p in paths:
         doc = read_json(p)
         counts = count_verdicts(doc["claims"])
         for key, n in counts.items():
             out[key] += n
-        out["failures"] += [{"figure": doc["figure"], **c} for c in doc["claims"] if c["passed"] is False]
+        for c in doc["claims"]:
+            v = verdict(c)
+            if v in ("failed", STALE):
+                out["failures"].append({"figure": doc["figure"], **c, "verdict": v, "why": failure_text(c)})
+            elif v == "finding":
+                out["findings"].append({"figure": doc["figure"], **c, "verdict": v})
         out["figures"][doc["figure"]] = counts
     return out

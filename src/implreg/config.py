@@ -12,6 +12,7 @@ import jsonschema
 import numpy as np
 import yaml
 
+from implreg.claims import is_convergence_id
 from implreg.errors import ConfigError
 
 PRESETS = ("smoke", "default", "paper")
@@ -110,6 +111,12 @@ def _explain(error: jsonschema.ValidationError) -> str:
         return f"{key} = {error.instance!r} is out of range; it must be {bound} {error.validator_value}"
     if v == "required":
         return f"{key} is missing a required key: {error.message}"
+    if v in ("pattern", "minLength") and key.startswith("findings."):
+        return (
+            f"{key}: a finding's declaration must carry its evidence: the fraction of instances (k/n) on the main "
+            "instances and on a hold-out (the word 'hold-out'), the date (YYYY-MM-DD) and a pointer to "
+            f"docs/claims.md; missing: {error.validator_value!r}"
+        )
     desc = error.schema.get("description", "")
     return f"{key}: {error.message}" + (f" ({desc.strip()})" if desc else "")
 
@@ -268,8 +275,32 @@ def _semantic_problems(config: dict) -> list[str]:
                 f"norms.tc.experiments.{i}.target_rank = {exp['target_rank']} exceeds {most}, the largest CP rank "
                 f"the CP-rank estimate considers for a {exp['dim']}^{exp['order']} tensor"
             )
+    problems += _declaration_problems(config)
     problems += _htf_problems(config.get("htf", {}).get("dynamics"))
     problems += _locality_problems(config.get("htf", {}).get("locality"))
+    return problems
+
+
+def _declaration_problems(config: dict) -> list[str]:
+    """untestable_claims / findings: no convergence claim (every preset tests it), no claim declared twice."""
+    problems = []
+    declared = {kind: config.get(kind) or {} for kind in ("untestable_claims", "findings")}
+    for kind, by_figure in declared.items():
+        for figure, claims in sorted(by_figure.items()):
+            for cid in sorted(claims or {}):
+                if is_convergence_id(cid):
+                    what = "untestable" if kind == "untestable_claims" else "a finding"
+                    problems.append(
+                        f"{kind}.{figure}.{cid}: a convergence claim cannot be declared {what} (every preset must "
+                        f"test and pass it); remove it from {kind}"
+                    )
+    for figure, claims in sorted(declared["findings"].items()):
+        both = sorted(set(claims or {}) & set(declared["untestable_claims"].get(figure) or {}))
+        if both:
+            problems.append(
+                f"findings.{figure}: {both} also declared in untestable_claims; a finding is tested (and fails): "
+                "keep one declaration"
+            )
     return problems
 
 

@@ -169,3 +169,15 @@ def _kind_prefix(name: str) -> str:
 
 def data_files(source: str, dataset: str) -> list[str]:
     return [f"{data_dir(source, dataset)}/{name}" for name in IDX_FILES]
+
+
+def check_findings_figures(findings, figures) -> None:
+    """A finding declared for a figure this configuration does not build would be silently ignored: refuse it."""
+    built = {f[len("figures/") : -len(".pdf")] for f in figures}
+    unbuilt = sorted(set(findings or {}) - built)
+    if unbuilt:
+        raise ConfigError(
+            f"findings names figure(s) {unbuilt}, which this configuration does not build (its figures: "
+            f"{sorted(built)}); fix the figure id in config.yaml (findings or presets.<preset>.findings) or your "
+            "--configfile."
+        )

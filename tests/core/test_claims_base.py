@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from implreg import paper_values
-from implreg.claims import UNDECLARED_NULL, Claim, finalize, summarise, untestable, write_claims
+from implreg.claims import (
+    STALE,
+    UNDECLARED_NULL,
+    Claim,
+    count_verdicts,
+    finalize,
+    summarise,
+    untestable,
+    verdict,
+    write_claims,
+)
 from implreg.errors import ConfigError
 
 REF = {"paper": 1.0, "tolerance_reason": "plot reading error ±0.1"}
@@ -32,7 +42,7 @@ def test_claims_file_format_and_summary(tmp_path):
     out = summarise([path])
     assert (out["passed"], out["failed"], out["untested"]) == (1, 1, 1)
     assert out["failures"][0]["id"] == "c"
-    assert out["figures"]["norms/x"] == {"passed": 1, "failed": 1, "untested": 1}
+    assert out["figures"]["norms/x"] == {"passed": 1, "failed": 1, "untested": 1, "finding": 0}
 
 
 def test_a_null_the_preset_did_not_declare_is_a_failure():
@@ -50,9 +60,63 @@ def test_a_declared_claim_is_untested_even_if_the_run_tested_it():
 def test_declaring_an_unknown_or_a_convergence_claim_is_a_config_error():
     with pytest.raises(ConfigError, match="does not have"):
         finalize(_claims(), {"typo": "needs three seeds"}, "norms/x")
-    conv = Claim("converged", "runs converge", 1, "all", False, required=True, **REF)
+    conv = Claim("runs_converged", "runs converge", 1, "all", False, required=True, **REF)
     with pytest.raises(ConfigError, match="convergence"):
-        finalize([conv], {"converged": "the smoke preset caps the steps"}, "norms/x")
+        finalize([conv], {"runs_converged": "the smoke preset caps the steps"}, "norms/x")
+
+
+# --- findings: the fourth verdict -------------------------------------------------------------------------------
+
+EVIDENCE = "2/4 main instances, 1/4 on the hold-out, 2026-12-07, docs/claims.md"
+
+
+def test_a_declared_finding_that_fails_is_a_finding_not_a_failure(tmp_path):
+    path = tmp_path / "x.claims.json"
+    doc = write_claims(path, "norms/x", "default", _claims(), {"b": "one seed"}, {"c": EVIDENCE})
+    c = doc["claims"][2]
+    assert c["passed"] is False and c["finding"] == EVIDENCE and c["verdict"] == "finding"
+    assert doc["findings_declared"] == {"c": EVIDENCE}
+    out = summarise([path])
+    assert (out["passed"], out["failed"], out["untested"], out["finding"]) == (1, 0, 1, 1)
+    assert out["failures"] == [] and out["findings"][0]["id"] == "c"
+
+
+def test_a_declared_finding_that_passes_is_stale_and_counts_as_failed(tmp_path):
+    path = tmp_path / "x.claims.json"
+    doc = write_claims(path, "norms/x", "default", _claims(), {}, {"a": EVIDENCE})
+    assert verdict(doc["claims"][0]) == STALE and doc["claims"][0]["passed"] is True
+    assert count_verdicts(doc["claims"])["failed"] == 3  # b (undeclared null), c, and the stale a
+    out = summarise([path])
+    stale = next(f for f in out["failures"] if f["id"] == "a")
+    assert "no longer reproduces" in stale["why"] and "remove" in stale["why"]
+
+
+def test_a_finding_the_run_left_untestable_is_a_failure():
+    claims = finalize(_claims(), {}, "norms/x", {"b": EVIDENCE})
+    assert verdict(claims[1].as_dict()) == "failed"
+
+
+def test_declaring_an_unknown_a_convergence_or_an_untested_claim_a_finding_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"findings\['norms/x'\] names \['typo'\]"):
+        finalize(_claims(), {}, "norms/x", {"typo": EVIDENCE})
+    conv = Claim("runs_converged", "runs converge", 1, "all", False, required=True, **REF)
+    with pytest.raises(ConfigError, match=r"findings.*convergence claim"):
+        finalize([conv], {}, "norms/x", {"runs_converged": EVIDENCE})
+    with pytest.raises(ConfigError, match="both untestable and a finding"):
+        finalize(_claims(), {"c": "one seed"}, "norms/x", {"c": EVIDENCE})
+
+
+def test_a_convergence_claim_must_be_named_like_one():
+    """The config check refuses declared convergence claims by id before any job runs; finalize keeps ids honest."""
+    with pytest.raises(ValueError, match="rename"):
+        finalize([Claim("runs_ok", "s", 1, "e", True, required=True, **REF)], {}, "norms/x")
+    with pytest.raises(ValueError, match="rename"):
+        finalize([Claim("all_converged", "s", 1, "e", True, **REF)], {}, "norms/x")
+
+
+def test_a_claim_whose_passed_is_not_a_boolean_is_refused():
+    with pytest.raises(ValueError, match="'yes'"):
+        verdict({"id": "a", "passed": "yes"})
 
 
 def test_a_claim_without_its_paper_value_or_tolerance_reason_is_rejected():

@@ -107,14 +107,13 @@ def test_htf_matricizations_must_include_the_root_split(raw):
         resolve(bad)
 
 
-def test_the_htf_holdout_file_is_a_valid_override(raw, repo):
-    """docs/holdout's override resolves under the default preset and changes only the instances."""
-    layer = yaml.safe_load((repo / "docs/holdout/htf_dynamics_seeds_4-7.yaml").read_text())
+@pytest.mark.parametrize(
+    "name, paper, block", [("htf_dynamics_seeds_4-7.yaml", "htf", "dynamics"), ("tf_dynamics_seeds_4-7.yaml", "tf", "dynamics")]
+)
+def test_the_holdout_files_are_valid_overrides(raw, repo, name, paper, block):
+    """docs/holdout's overrides resolve under the default preset and change only the instances."""
+    layer = yaml.safe_load((repo / "docs/holdout" / name).read_text())
     cfg, base = resolve(raw, sources=[("holdout.yaml", layer)]), resolve(raw)
-    assert cfg["htf"]["dynamics"]["data_seeds"] == [4, 5, 6, 7] and base["htf"]["dynamics"]["data_seeds"] == [
-        0,
-        1,
-        2,
-        3,
-    ]
-    assert {**cfg["htf"]["dynamics"], "data_seeds": None} == {**base["htf"]["dynamics"], "data_seeds": None}
+    assert cfg[paper][block]["data_seeds"] == [4, 5, 6, 7] and base[paper][block]["data_seeds"] == [0, 1, 2, 3]
+    assert {**cfg[paper][block], "data_seeds": None} == {**base[paper][block], "data_seeds": None}
+    assert {**cfg, paper: None} == {**base, paper: None}

@@ -90,7 +90,7 @@ def test_report_shows_claims_old_and_new_format_and_verdicts(repo, two_figures):
         provenance={"commit": "abc", "packages": {}},
     )
     html = out.read_text()
-    assert data["total"] == {"passed": 1, "failed": 1, "untested": 1}
+    assert data["total"] == {"passed": 1, "failed": 1, "untested": 1, "finding": 0}
     # New fields shown; absent ones as a dash; untested with its reason; the failure named in "what did not".
     assert "exact: an integer" in html and "—" in html
     assert "untested at this preset: one seed only" in html
@@ -115,12 +115,57 @@ def test_terminal_summary_and_verdict(two_figures):
     text = terminal_summary(docs, report_path="report/index.html")
     assert "FAIL tf/cp_dynamics" in text and "FAILED tf/cp_dynamics: the error falls below 1e-3" in text
     assert "measured 0.5; expected < 1e-3" in text and "report: report/index.html" in text
-    assert "total: 1 passed, 1 failed, 1 untested" in text
+    assert "total: 1 passed, 1 failed, 1 untested, 0 finding" in text
     assert len(text.splitlines()) < 40
     with pytest.raises(ClaimsFailed, match="claims_must_pass"):
         check_verdict(docs, must_pass=True)
     assert check_verdict(docs, must_pass=False) == 1
     assert check_verdict(docs[:1], must_pass=True) == 0
+
+
+FINDING = {
+    **OLD_FAILED,
+    "id": "order_holds",
+    "statement": "smaller init gives lower error",
+    "tolerance_reason": "exact ordering",
+    "paper": "7e-6 < 8e-2",
+    "finding": "2/4 main instances, 1/4 hold-out, 2026-12-07, docs/claims.md",
+    "verdict": "finding",
+}
+
+
+def test_findings_are_counted_apart_shown_first_and_do_not_fail_the_verdict(repo, tmp_path):
+    a = _claims(tmp_path, "tf", "cp_dynamics", [NEW, FINDING], preset="default")
+    docs = [json.loads(a.read_text())]
+    text = terminal_summary(docs)
+    assert "FIND tf/cp_dynamics" in text and "FINDING tf/cp_dynamics: order_holds" in text
+    assert "total: 1 passed, 0 failed, 0 untested, 1 finding" in text and "FAILED" not in text
+    assert check_verdict(docs, must_pass=True) == 0
+    out = tmp_path / "report/index.html"
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    data = build_report(out, claims_files=[a], deviations_files=devs, provenance={"commit": "abc", "packages": {}})
+    html = out.read_text()
+    assert data["total"]["finding"] == 1 and data["total"]["failed"] == 0
+    assert html.index("Not reproduced: findings") < html.index('class="figure"')
+    assert "2/4 main instances, 1/4 hold-out" in html and 'class="banner find"' in html
+
+
+def test_a_stale_finding_fails_the_verdict_saying_to_remove_it(tmp_path):
+    stale = {**FINDING, "passed": True, "verdict": "finding_stale"}
+    docs = [json.loads(_claims(tmp_path, "tf", "cp_dynamics", [NEW, stale]).read_text())]
+    text = terminal_summary(docs)
+    assert "FAIL tf/cp_dynamics" in text and "no longer reproduces" in text
+    with pytest.raises(ClaimsFailed, match="no longer reproduces"):
+        check_verdict(docs, must_pass=True)
+
+
+def test_a_claims_file_with_a_non_boolean_verdict_names_the_file(tmp_path):
+    from implreg.errors import ReproError
+    from implreg.report.claims import load_claims
+
+    path = _claims(tmp_path, "tf", "cp_dynamics", [{**NEW, "passed": "yes"}])
+    with pytest.raises(ReproError, match=r"cp_dynamics\.claims\.json: a claim's `passed` is 'yes'"):
+        load_claims(path)
 
 
 def test_untested_reason():

@@ -38,6 +38,11 @@ def untestable_of(figure):
     return CFG["untestable_claims"].get(figure, {})
 
 
+def findings_of(figure):
+    """The claims this preset declared findings (paper statements that do not reproduce): {claim id: evidence}."""
+    return CFG["findings"].get(figure, {})
+
+
 def data_manifest(dataset):
     """results/data/{fake|real}/<dataset>/manifest.json: smoke's fake files never sit where real ones go."""
     return _smk.data_manifest(CFG["tf"]["natural"]["source"], dataset)

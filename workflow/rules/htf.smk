@@ -39,7 +39,9 @@ rule train_htf_dynamics:
             "stop_patience": HTF_DYN["stop_patience"],
             "log_every": HTF_DYN["log_every"],
             "top_k": HTF_DYN["top_k"],
-            "matricizations": HTF_DYN["matricizations"] if wc.model == "ht" else [],
+            "matricizations": (
+                htf_logged_matricizations() if wc.model == "ht" else []
+            ),
         },
         dtype=HTF_DYN["dtype"],
         device=CFG["device"],
@@ -81,6 +83,7 @@ rule plot_htf_dynamics:
         preset=PRESET,
         figure="htf/incremental_learning_mf_cp_ht",
         untestable=untestable_of("htf/incremental_learning_mf_cp_ht"),
+        findings=findings_of("htf/incremental_learning_mf_cp_ht"),
     script:
         "../../scripts/htf/plot_htf_dynamics.py"
 
@@ -122,5 +125,6 @@ rule plot_htf_appendix:
         preset=PRESET,
         figure="htf/ht_local_components_matricizations",
         untestable=untestable_of("htf/ht_local_components_matricizations"),
+        findings=findings_of("htf/ht_local_components_matricizations"),
     script:
         "../../scripts/htf/plot_htf_appendix.py"

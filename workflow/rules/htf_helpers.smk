@@ -21,6 +21,15 @@ def htf_spec(model):
     return {k: v for k, v in HTF_DYN[model].items() if k not in drop}
 
 
+def htf_logged_matricizations():
+    """Matricizations whose singular values the HT runs log: `matricizations` (the appendix's panel and rank
+    claim), then the appendix node's children's (its gauge-invariant follow-up claim, docs/claims.md)."""
+    node = HTF_DYN["appendix_node"]
+    kids = [node[: len(node) // 2], node[len(node) // 2 :]]
+    mats = [list(m) for m in HTF_DYN["matricizations"]]
+    return mats + [k for k in kids if sorted(k) not in [sorted(m) for m in mats]]
+
+
 def htf_node_rank(node):
     """The target's HT rank at an inner node: the width of the level below it (2 modes -> level 0)."""
     return HTF_DYN["ht"]["target_ranks"][len(node).bit_length() - 2]

@@ -172,6 +172,7 @@ rule plot_locality:
         preset=PRESET,
         figure=lambda wc: f"htf/{wc.slug}",
         untestable=lambda wc: untestable_of(f"htf/{wc.slug}"),
+        findings=lambda wc: findings_of(f"htf/{wc.slug}"),
         claims=HTF_LOC["claims"],
     script:
         "../../scripts/htf/plot_locality.py"

@@ -110,9 +110,13 @@ rule plot_dmf_entry:
         observations=DMF["main_observations"],
         det_sign=DMF["main_det_sign"],
         departure_rtol=DMF["flow"]["departure_rtol"],
+        runs=lambda wc: dmf_runs("main", int(wc.depth)),
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
         untestable=lambda wc: untestable_of(
+            f"norms/dmf_unobserved_entry_depth{wc.depth}"
+        ),
+        findings=lambda wc: findings_of(
             f"norms/dmf_unobserved_entry_depth{wc.depth}"
         ),
     script:
@@ -151,6 +155,7 @@ rule plot_dmf_norms:
         preset=PRESET,
         figure="norms/dmf_norms_rank",
         untestable=untestable_of("norms/dmf_norms_rank"),
+        findings=findings_of("norms/dmf_norms_rank"),
     script:
         "../../scripts/norms/plot_dmf_norms.py"
 
@@ -196,9 +201,13 @@ rule plot_dmf_perturbed:
         stop_loss=DMF["stop_loss"],
         det_sign=DMF["perturbed_det_sign"],
         departure_rtol=DMF["flow"]["departure_rtol"],
+        runs=lambda wc: dmf_runs("perturbed", int(wc.depth)),
         preset=PRESET,
         figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
         untestable=lambda wc: untestable_of(
+            f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"
+        ),
+        findings=lambda wc: findings_of(
             f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"
         ),
     script:
@@ -317,8 +326,14 @@ rule plot_tc:
         error_factor=lambda wc: tc_exp(wc.exp)["claim_error_factor"],
         init_ordering=lambda wc: tc_exp(wc.exp)["claim_init_ordering"],
         max_steps=lambda wc: tc_max_steps(wc.exp),
+        grid=lambda wc: {
+            "num_observations": tc_exp(wc.exp)["num_observations"],
+            "repetitions": TC["repetitions"],
+            "init_stds": tc_init_stds(wc.exp),
+        },
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
         untestable=lambda wc: untestable_of(f"norms/tc_{wc.exp}"),
+        findings=lambda wc: findings_of(f"norms/tc_{wc.exp}"),
     script:
         "../../scripts/norms/plot_tc.py"

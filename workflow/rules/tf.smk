@@ -72,6 +72,7 @@ rule plot_tf_natural:
         preset=PRESET,
         figure="tf/tensor_rank_natural_data",
         untestable=untestable_of("tf/tensor_rank_natural_data"),
+        findings=findings_of("tf/tensor_rank_natural_data"),
     script:
         "../../scripts/tf/plot_tf_natural.py"
 
@@ -141,6 +142,7 @@ rule plot_tf_dynamics:
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],
         data_seeds=TF_DYN["data_seeds"],
+        init_stds=TF_DYN["init_stds"],
         final_error_factor=TF_DYN["claim_final_error_factor"],
         order=len(TF_DYN["shape"]),
         log_every=TF_DYN["log_every"],
@@ -149,5 +151,6 @@ rule plot_tf_dynamics:
         preset=PRESET,
         figure="tf/cp_dynamics",
         untestable=untestable_of("tf/cp_dynamics"),
+        findings=findings_of("tf/cp_dynamics"),
     script:
         "../../scripts/tf/plot_tf_dynamics.py"

@@ -438,6 +438,7 @@ def appendix_claims(
         count=False,
         error_drops=False,
     )
+    claims.append(children_in_turn_claim(hist, node, n_entries, stop_loss, half_rise, target_mats))
     names = ", ".join("{" + ",".join(str(m) for m in rows) + "}" for rows in matricizations)
     measured, ok = {}, True
     for rows in matricizations:
@@ -464,6 +465,50 @@ def appendix_claims(
         )
     )
     return claims
+
+
+def children_in_turn_claim(
+    hist: Mapping[str, Any],
+    node: Sequence[int],
+    n_entries: int,
+    stop_loss: float,
+    half_rise: float,
+    target_mats: Mapping[str, np.ndarray],
+) -> Claim:
+    """The follow-up of the node claim (pre-registered 2026-12-07, docs/claims.md): the singular values of the
+    learned tensor's matricizations by the node's children, whose ranks the node's local components bound and
+    which do not depend on the factors' gauge, rise one after another. The main figure's rule: emerged above
+    :func:`emergence_level`, risen at ``half_rise`` x its own final value; for each child the leading r values,
+    r = the resolvable rank of the target's matricization. Holds when it holds for both children."""
+    level = emergence_level(n_entries, stop_loss)
+    rule = RiseRule(level, half_rise, 0.0, f"sqrt(stop_loss x #entries), MSE share > {stop_loss:g}")
+    measured, ok = {}, True
+    for child in node_children(node):
+        mk = mat_key(child)
+        if f"log_{mk}" not in hist or mk not in target_mats:
+            raise ConfigError(
+                f"the HT history logs no matricization {child} (a child of the appendix node {list(node)}, read "
+                "by the appendix's follow-up claim): retrain (the training job logs the node's children's)"
+            )
+        rank = resolvable_rank(target_mats[mk], n_entries, stop_loss)
+        name = "{" + ",".join(map(str, child)) + "}"
+        (turn,) = rise_claims(mk, name, hist, mk, rank, rule, {"statement": "-"}, count=False, error_drops=False)
+        measured[mk] = {"resolvable_rank": rank, **turn.measured, "in_turn": bool(turn.passed)}
+        ok = ok and bool(turn.passed)
+    kids = " and ".join("{" + ",".join(map(str, c)) + "}" for c in node_children(node))
+    return Claim(
+        f"ht_{node_key(node)}_children_svs_rise_in_turn",
+        f"singular values of the learned tensor's matricizations {kids} (the node's children, whose ranks node "
+        "{" + ",".join(map(str, node)) + "}'s local components bound; gauge-invariant) rise one after another: "
+        f"for each, the r leading values (r resolvable in the target's) emerge in order, each only after the "
+        f"previous reached {half_rise:g} x its final value; pre-registered 2026-12-07 as the follow-up of the "
+        "finding ht_node_1_2_components_rise_in_turn (docs/claims.md)",
+        measured,
+        "in turn for both children",
+        ok,
+        paper=paper_value(APPENDIX, "node_statement"),
+        tolerance_reason=TOL_TURN,
+    )
 
 
 def target_matricizations(

@@ -53,6 +53,52 @@ def _by_run(rows: list[dict]) -> dict[int, list[dict]]:
     return out
 
 
+RUN_SETTINGS = ("lr", "init", "balanced", "seed")
+
+
+def run_integrity(rows: list[dict], summaries: list[dict], stop_loss: float, expected_runs=None) -> dict[str, list]:
+    """{run label: problems} of what makes a run's results unusable, whatever the statement: no logged rows, a
+    non-finite logged value (a run with a NaN has not shown anything), a run flagged converged whose own logged
+    loss is not below the stop loss (the flag is checked against the data), and settings that differ from the
+    config's (``expected_runs``: the panel's runs in order, {lr, init, balanced, seed}). Empty: usable."""
+    by = _by_run(rows)
+    out: dict[str, list] = {}
+    if expected_runs is not None and len(expected_runs) != len(summaries):
+        out["(panel)"] = [f"{len(summaries)} runs in the results, {len(expected_runs)} configured"]
+    extra = sorted(set(by) - {int(s["run"]) for s in summaries})
+    if extra:
+        out["(table)"] = [f"rows of runs {extra} that the summary does not have"]
+    for i, s in enumerate(summaries):
+        sel, problems = by.get(int(s["run"]), []), []
+        if not sel:
+            problems.append("no logged rows")
+        bad = sorted({k for r in sel for k, v in r.items() if isinstance(v, float) and not math.isfinite(v)})
+        if bad:
+            problems.append(f"non-finite logged values in {bad}")
+        if s["converged"]:
+            last, final = (float(sel[-1]["loss"]) if sel else math.nan), float(s["final_loss"])
+            if not (last < stop_loss and final < stop_loss):
+                problems.append(f"flagged converged, but its logged loss ends at {last:.3g} (summary {final:.3g}), "
+                                f"not below the stop loss {stop_loss:g}")
+        if expected_runs is not None and i < len(expected_runs):
+            want = expected_runs[i]
+            diff = {k: (s.get(k), want[k]) for k in RUN_SETTINGS if k in want and not _same(s.get(k), want[k])}
+            if diff:
+                problems.append(f"settings differ from the config's (results, config): {diff}")
+        if problems:
+            out[str(s.get("label", s["run"]))] = problems
+    return out
+
+
+def _same(a, b) -> bool:
+    if isinstance(b, bool) or isinstance(a, bool):
+        return str(a) == str(b)
+    try:
+        return math.isclose(float(a), float(b), rel_tol=1e-9)
+    except (TypeError, ValueError):
+        return a == b
+
+
 def _curve(rows: list[dict], run: int, key: str) -> tuple[np.ndarray, np.ndarray]:
     sel = _by_run(rows).get(run, [])
     return np.array([r["loss"] for r in sel]), np.array([abs(r[key]) for r in sel])
@@ -166,8 +212,12 @@ def entry_claims(
     check_agreement: bool = True,
     flow: list[dict] | None = None,
     departure_rtol: float | None = None,
+    expected_runs: list[dict] | None = None,
 ) -> list[Claim]:
     """Claims of the |unobserved entry| vs loss figure for one depth and one problem.
+
+    The convergence claim also fails on a run whose results are unusable (`run_integrity`: a NaN, a flag the
+    logged loss contradicts, settings other than ``expected_runs``, the config's panel).
 
     observations = (b12, b21, b22); b22 = eps > 0 is appendix A's perturbed problem. `figure` names the block
     of paper_values.yaml the claims cite (default: Fig. 1's panel for eps = 0, appendix A's otherwise).
@@ -182,15 +232,17 @@ def entry_claims(
     pv_fig1 = paper_values.for_figure(fig1)  # Fig. 1's readings: the curves' shape, plateaus and spreads
     theory = "1/(eps + sqrt(2*loss))" if eps else "1/sqrt(2*loss)"
     claims: list[Claim] = []
+    broken = run_integrity(rows, summaries, stop_loss, expected_runs)
+    usable = " Every run's logged values are finite, its logged loss agrees with its flag, its settings are the config's."
 
     if eps == 0.0:
         claims.append(
             Claim(
                 "runs_reach_stop_loss",
-                f"every run reaches the loss threshold {stop_loss:g} (stopping rule met, not the step cap)",
-                {s["label"]: s["converged"] for s in summaries},
-                "all true",
-                bool(summaries) and all(s["converged"] for s in summaries),
+                f"every run reaches the loss threshold {stop_loss:g} (stopping rule met, not the step cap).{usable}",
+                {**{s["label"]: s["converged"] for s in summaries}, **({"unusable_runs": broken} if broken else {})},
+                "all true, no unusable run",
+                bool(summaries) and all(s["converged"] for s in summaries) and not broken,
                 paper=pv["runs_reach_stop_loss"]["value"],
                 tolerance_reason="exact: the stopping rule is met or it is not",
                 required=True,
@@ -228,10 +280,11 @@ def entry_claims(
             Claim(
                 "runs_reach_stop_loss_or_trapped",
                 f"every run reaches the loss threshold {stop_loss:g}, or {trap_rule}; at least one run reaches the "
-                "threshold",
-                {"status": status, "trapped_checks": detail},
-                "every run converged or trapped, >= 1 converged",
+                f"threshold.{usable}",
+                {"status": status, "trapped_checks": detail, **({"unusable_runs": broken} if broken else {})},
+                "every run converged or trapped, >= 1 converged, no unusable run",
                 bool(summaries)
+                and not broken
                 and all(v != "not converged" for v in status.values())
                 and any(v == "converged" for v in status.values()),
                 paper=pv["runs_reach_stop_loss"]["value"],

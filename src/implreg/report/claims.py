@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from implreg.claims import UNTESTED_PREFIX, count_verdicts
+from implreg.claims import STALE, UNTESTED_PREFIX, VERDICTS, count_verdicts, failure_text, verdict
 from implreg.errors import ReproError
 from implreg.io import read_json
 
@@ -39,6 +39,13 @@ def load_claims(path: str | Path) -> dict:
         raise ReproError(
             f"{path} is not a claims file (needs keys figure, preset, claims); delete it and rerun snakemake."
         )
+    for c in doc["claims"] if isinstance(doc["claims"], list) else [None]:
+        if not isinstance(c, dict) or c.get("passed", "missing") not in (True, False, None):
+            got = c.get("passed", "missing") if isinstance(c, dict) else c
+            raise ReproError(
+                f"{path}: a claim's `passed` is {got!r}, not true, false or null; this file was not written by "
+                "the pipeline or is damaged: delete it and rerun snakemake."
+            )
     return doc
 
 
@@ -51,32 +58,51 @@ def short(value, limit: int = 90) -> str:
 
 
 def terminal_summary(docs: list[dict], report_path: str | None = None, width: int = 100) -> str:
-    """The one-screen claims summary printed at the end of a run: per figure counts, then every failure."""
+    """The one-screen claims summary printed at the end of a run: per figure counts, then the declared findings
+    (paper statements that did not reproduce, with their evidence), then every failure."""
     lines = ["", "=" * width, "CLAIMS: each paper statement tested on the numbers behind its figure", "-" * width]
-    total = {"passed": 0, "failed": 0, "untested": 0}
-    failures = []
+    total = dict.fromkeys(VERDICTS, 0)
+    failures, findings = [], []
     for doc in sorted(docs, key=lambda d: (_paper_rank(d["figure"]), d["figure"])):
         n = count_verdicts(doc["claims"])
         for k in total:
             total[k] += n[k]
-        mark = "FAIL" if n["failed"] else "ok  "
-        lines.append(
-            f"{mark} {doc['figure']:<50} {n['passed']:>3} passed {n['failed']:>3} failed {n['untested']:>3} untested"
-        )
-        failures += [(doc["figure"], c) for c in doc["claims"] if c.get("passed") is False]
+        lines.append(f"{figure_mark(n)} {doc['figure']:<48} {counts_text(n)}")
+        for c in doc["claims"]:
+            v = verdict(c)
+            if v in ("failed", STALE):
+                failures.append((doc["figure"], c))
+            elif v == "finding":
+                findings.append((doc["figure"], c))
     lines.append("-" * width)
     preset = sorted({d["preset"] for d in docs})
     lines.append(
-        f"total: {total['passed']} passed, {total['failed']} failed, {total['untested']} untested"
-        f" (untested = this preset cannot test them; preset {', '.join(preset)})"
+        f"total: {total['passed']} passed, {total['failed']} failed, {total['untested']} untested, "
+        f"{total['finding']} finding (untested = this preset cannot test them; finding = a paper statement "
+        f"declared not to reproduce, with its evidence; preset {', '.join(preset)})"
     )
+    if findings:
+        lines.append(f"NOT REPRODUCED (declared findings, the build does not fail on them): {len(findings)}")
+        for fig, c in findings:
+            lines.append(f"FINDING {fig}: {c['id']}: {short(c['statement'], 80)}")
+            lines.append(f"       measured {short(c.get('measured'))}")
+            lines.append(f"       declared: {short(c.get('finding'), 200)}")
     for fig, c in failures:
-        lines.append(f"FAILED {fig}: {c['statement']}")
+        lines.append(f"FAILED {fig}: {failure_text(c)}")
         lines.append(f"       measured {short(c.get('measured'))}; expected {short(c.get('expected'))}")
     if report_path:
         lines.append(f"report: {report_path}")
     lines.append("=" * width)
     return "\n".join(lines)
+
+
+def figure_mark(counts: dict) -> str:
+    """A figure's one-word verdict: FAIL (an undeclared failure or a stale finding), FIND (findings only), ok."""
+    return "FAIL" if counts["failed"] else ("FIND" if counts["finding"] else "ok  ")
+
+
+def counts_text(n: dict) -> str:
+    return f"{n['passed']:>3} passed {n['failed']:>3} failed {n['untested']:>3} untested {n['finding']:>2} finding"
 
 
 def _paper_rank(figure_id: str) -> int:
@@ -85,12 +111,20 @@ def _paper_rank(figure_id: str) -> int:
 
 
 def check_verdict(docs: list[dict], must_pass: bool) -> int:
-    """Number of failed claims; raises ClaimsFailed when there are any and `must_pass` is set."""
+    """Number of failed claims (stale findings included); raises ClaimsFailed when there are any and `must_pass`
+    is set. Declared findings that still fail are not failures."""
     failed = sum(count_verdicts(d["claims"])["failed"] for d in docs)
+    stale = sum(verdict(c) == STALE for d in docs for c in d["claims"])
     if failed and must_pass:
+        why = (
+            f" ({stale} of them declared findings that now pass: the finding no longer reproduces; remove its "
+            "declaration from `findings` in config.yaml)"
+            if stale
+            else ""
+        )
         raise ClaimsFailed(
-            f"{failed} claim(s) failed (listed above; every figure and the report were still built). "
+            f"{failed} claim(s) failed{why} (listed above; every figure and the report were still built). "
             "Look at the figure and its claims file; to finish the run without failing on claims, "
-            "set claims_must_pass: false (e.g. --config claims_must_pass=False)."
+            "set claims_must_pass: false (e.g. --config claims_must_pass=false)."
         )
     return failed

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from implreg.claims import count_verdicts, verdict
+from implreg.claims import STALE, VERDICTS, count_verdicts, failure_text, verdict
 from implreg.io import atomic_path
 from implreg.report.benchmarks import figure_cost, fmt_duration
 from implreg.report.claims import MISSING, PAPERS, load_claims, short, untested_reason
@@ -46,9 +46,19 @@ def _claim_row(c: dict) -> dict:
         "expected": short(c.get("expected"), 200),
         "tolerance_reason": c.get("tolerance_reason") or MISSING,
         "verdict": v,
-        "verdict_text": {"passed": "passed", "failed": "FAILED"}.get(v)
-        or f"untested at this preset: {untested_reason(c)}",
+        "verdict_text": _verdict_text(c, v),
+        "finding": c.get("finding") or "",
     }
+
+
+def _verdict_text(c: dict, v: str) -> str:
+    if v == "untested":
+        return f"untested at this preset: {untested_reason(c)}"
+    if v == "finding":
+        return "FINDING: not reproduced (declared with its evidence)"
+    if v == STALE:
+        return "FAILED: " + failure_text(c)
+    return {"passed": "passed", "failed": "FAILED"}[v]
 
 
 def collect(
@@ -103,7 +113,7 @@ def collect(
     papers = []
     for p in sorted({f["paper"] for f in figures} | set(meta), key=lambda p: order.get(p, len(order))):
         figs = [f for f in figures if f["paper"] == p]
-        n = {"passed": 0, "failed": 0, "untested": 0}
+        n = dict.fromkeys(VERDICTS, 0)
         for f in figs:
             for k in n:
                 n[k] += f["counts"][k]
@@ -112,15 +122,18 @@ def collect(
         figs.sort(key=lambda f: (listed.index(f["slug"]) if f["slug"] in listed else len(listed), f["slug"]))
         papers.append({"key": p, "meta": meta.get(p, {}), "figures": figs, "counts": n})
     figures = [f for p in papers for f in p["figures"]]
-    total = {k: sum(p["counts"][k] for p in papers) for k in ("passed", "failed", "untested")}
+    total = {k: sum(p["counts"][k] for p in papers) for k in VERDICTS}
     presets = sorted({f["preset"] for f in figures})
     return {
         "papers": papers,
         "figures": figures,
         "total": total,
         "presets": presets,
-        "reproduced": [f for f in figures if f["counts"]["failed"] == 0 and f["counts"]["passed"] > 0],
-        "not_reproduced": [f for f in figures if f["counts"]["failed"] > 0],
+        "reproduced": [
+            f for f in figures if f["counts"]["failed"] == 0 and f["counts"]["finding"] == 0 and f["counts"]["passed"] > 0
+        ],
+        "not_reproduced": [f for f in figures if f["counts"]["failed"] > 0 or f["counts"]["finding"] > 0],
+        "findings": [{"figure": f, "claim": c} for f in figures for c in f["claims"] if c["verdict"] == "finding"],
         "untested_only": [f for f in figures if f["counts"]["passed"] == 0 and f["counts"]["failed"] == 0],
         "provenance": provenance or {},
     }
