@@ -38,6 +38,21 @@ except ConfigError as _err:
     raise WorkflowError(str(_err)) from None
 
 
+# A build of some figures (or of the report) prints their verdict and fails on an undeclared failed claim, as
+# the whole DAG does; the figures are kept. `all` has its own verdict job (check_claims).
+onsuccess:
+    import sys
+
+    from implreg.report.claims import build_verdict, targeted_claims
+
+    _paths = targeted_claims(_smk.requested_targets(workflow), ALL_FIGURES)
+    if _paths and not CFG["preflight"]:
+        _text, _code = build_verdict(_paths, bool(CFG.get("claims_must_pass", True)))
+        print(_text, flush=True)
+        if _code:
+            sys.exit(_code)
+
+
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/preflight.smk"

@@ -151,11 +151,12 @@ def check_figure_targets(targets, figures) -> None:
 
 def requested_targets(workflow) -> list[str]:
     """The targets on the command line: Snakemake 9 sets its DAG settings only after parsing the Snakefile,
-    so the command line is read (paths under figures/ only are used, by check_figure_targets)."""
+    so the command line is read (check_figure_targets uses the paths under figures/, the build verdict those and
+    the report's)."""
     settings = getattr(workflow, "dag_settings", None)
     if settings is not None and getattr(settings, "targets", None):
         return [str(t) for t in settings.targets]
-    return [a for a in sys.argv[1:] if a.startswith("figures/")]
+    return [a for a in sys.argv[1:] if a.startswith(("figures/", "report/", "results/"))]
 
 
 def _kind_prefix(name: str) -> str:

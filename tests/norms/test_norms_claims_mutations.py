@@ -416,3 +416,107 @@ def test_appa_depth2_kept_det_fails(appa_depth2):
     rows, summ = appa_depth2
     summ = [dict(s, final_det=-abs(s["final_det"])) for s in summ]  # det kept its initial (negative) sign
     assert "depth2_det_flips" in failed(_appa_d2(rows, summ), declared={})
+
+
+# ------------------------------------------------------------ unusable runs (issue 31, item 5): each class fails
+# The convergence claims also judge whether each run's results are usable: a NaN inside a run, a flag its own
+# logged loss contradicts, settings other than the config's, a grid point or repetition missing.
+
+
+def _fig1_runs(depth):
+    return next(p for p in DMF["panels"] if p["depth"] == depth)["runs"]
+
+
+def test_fig1_with_the_configs_runs_passes(fig1):
+    rows, summ = fig1[3]
+    claims = entry_claims(rows, summ, 3, SMOKE_STOP, MAIN, figure="norms/dmf_unobserved_entry_depth3",
+                          expected_runs=_fig1_runs(3))  # fmt: skip
+    assert not failed(claims, "norms/dmf_unobserved_entry_depth3")
+
+
+def test_fig1_nan_log_points_in_one_run_fail(fig1):
+    rows, summ = fig1[3]
+    n = sum(r["run"] == 0 for r in rows)
+    rows = [dict(r, w11=float("nan")) if r["run"] == 0 and i % 7 == 3 else r for i, r in enumerate(rows)]
+    assert n > 7 and "runs_reach_stop_loss" in failed(_fig1_claims(rows, summ, 3), "norms/dmf_unobserved_entry_depth3")
+
+
+@pytest.mark.parametrize("how", ["ten_times", "floored"])
+def test_depth2_loss_logged_wrong_fails_convergence(fig1_depth2, how):
+    """Convergence is read from the logged loss, not only the run's flag: a loss logged 10x too big, or floored
+    at 1e-3, has not reached the stop loss whatever the flag says."""
+    rows, summ = fig1_depth2
+    change = (lambda v: 10 * v) if how == "ten_times" else (lambda v: max(v, 1e-3))
+    rows = [dict(r, loss=change(r["loss"])) for r in rows]
+    summ = [dict(s, final_loss=change(s["final_loss"])) for s in summ]
+    assert "runs_reach_stop_loss" in failed(_fig1_claims(rows, summ, 2, float(DMF["stop_loss"])), declared={})
+
+
+def test_fig1_settings_other_than_the_configs_fail(fig1):
+    """Each run's identity is read from its results and checked against config: swapped lrs fail."""
+    rows, summ = fig1[3]
+    want = [dict(r) for r in _fig1_runs(3)]
+    want[0]["lr"], want[2]["lr"] = want[2]["lr"], want[0]["lr"]
+    claims = entry_claims(rows, summ, 3, SMOKE_STOP, MAIN, figure="norms/dmf_unobserved_entry_depth3", expected_runs=want)
+    assert "runs_reach_stop_loss" in failed(claims, declared={})
+
+
+def test_appa_nan_in_one_run_fails(appa_depth3):
+    rows, summ = appa_depth3
+    rows = [dict(r, loss=float("nan")) if r["run"] == 1 and r["step"] > 0 else r for r in rows]
+    assert "runs_reach_stop_loss_or_trapped" in failed(_appa(rows, summ), APPA)
+
+
+def _five_reps(rows):
+    """The smoke table (one repetition) as five repetitions of the same runs, as the default preset has."""
+    return [dict(r, rep=k) for r in rows for k in range(5)]
+
+
+def _grid(name, runs, reps=5):
+    ns = sorted({int(r["num_obs"]) for r in next(iter(runs.values()))})
+    return {"num_observations": ns, "repetitions": reps, "init_stds": sorted(runs)}
+
+
+def _tc_grid(name, runs, linear, grid):
+    e = TC_SMOKE[name]
+    return tc_claims(runs, linear, e["target_rank"], e["claim_rank_from"], e["claim_error_from"],
+                     e["claim_error_factor"], e["claim_init_ordering"], figure=f"norms/tc_{name}", grid=grid)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", TC_NAMES)
+def test_tc_complete_grid_passes(name):
+    runs, lin = _tc_inputs(name)
+    five = {1e-2: _five_reps(runs[1e-2])}
+    assert not failed(_tc_grid(name, five, lin, _grid(name, five)), f"norms/tc_{name}")
+
+
+@pytest.mark.parametrize("n_nan", [1, 3])
+@pytest.mark.parametrize("name", TC_NAMES)
+def test_tc_nan_errors_in_some_repetitions_fail(name, n_nan):
+    """The median silently drops NaNs; the convergence claim does not."""
+    runs, lin = _tc_inputs(name)
+    rows = _five_reps(runs[1e-2])
+    top = max(r["num_obs"] for r in rows)
+    rows = [dict(r, error=float("nan")) if r["num_obs"] == top and r["rep"] < n_nan else r for r in rows]
+    grid = _grid(name, {1e-2: rows})
+    assert "small_init_runs_converge" in failed(_tc_grid(name, {1e-2: rows}, lin, grid), f"norms/tc_{name}")
+
+
+@pytest.mark.parametrize("drop", ["largest_three", "half"])
+@pytest.mark.parametrize("name", TC_NAMES)
+def test_tc_missing_grid_points_fail(name, drop):
+    """A table without its three largest N, or without half of its N grid, does not cover the configured runs."""
+    runs, lin = _tc_inputs(name)
+    rows = _five_reps(runs[1e-2])
+    grid = _grid(name, {1e-2: rows})
+    ns = grid["num_observations"]
+    gone = set(ns[-3:]) if drop == "largest_three" else set(ns[::2])
+    kept = [r for r in rows if r["num_obs"] not in gone]
+    lin_kept = [r for r in lin if r["num_obs"] not in gone or r["what"] != "linear"]
+    assert "small_init_runs_converge" in failed(_tc_grid(name, {1e-2: kept}, lin_kept, grid), f"norms/tc_{name}")
+
+
+def test_tc_other_inits_than_configured_fail():
+    runs, lin = _tc_inputs("rank1_order3")
+    grid = {**_grid("rank1_order3", runs, reps=1), "init_stds": [1e-3]}
+    assert "small_init_runs_converge" in failed(_tc_grid("rank1_order3", runs, lin, grid), "norms/tc_rank1_order3")

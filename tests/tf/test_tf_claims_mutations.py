@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from implreg import paper_values
-from implreg.claims import finalize
+from implreg.claims import claim_verdict, finalize
 from implreg.tf.dynamics import split_runs
 from implreg.tf.dynamics_claims import dynamics_claims
 from implreg.tf.natural_claims import natural_claims, table
@@ -35,9 +36,27 @@ def smoke_runs() -> list[dict]:
     return sorted(runs, key=lambda r: r["init_std"])  # [0.01 (small), 0.2 (large)]
 
 
-def verdict(runs) -> dict:
-    claims = finalize(dynamics_claims(runs, 2, 0.05, **SMOKE), SMOKE_UNTESTABLE, "tf/cp_dynamics")
+# The mutation suite runs with the default preset's declared findings of this figure (config.yaml): a finding
+# must never hide a wrong result, so each mutation must make a claim FAIL that is not a declared finding.
+DECLARED_FINDINGS = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yaml").read_text())["presets"][
+    "default"
+]["findings"].get("tf/cp_dynamics", {})
+
+
+def verdict(runs, **kw) -> dict:
+    claims = finalize(dynamics_claims(runs, 2, 0.05, **SMOKE, **kw), SMOKE_UNTESTABLE, "tf/cp_dynamics")
     return {c.id: c.passed for c in claims}
+
+
+def verdicts_with_findings(runs, **kw) -> dict:
+    """{claim id: passed / failed / untested / finding / finding_stale} with the default preset's findings."""
+    declared = {k: v for k, v in DECLARED_FINDINGS.items() if k not in SMOKE_UNTESTABLE}
+    claims = finalize(dynamics_claims(runs, 2, 0.05, **SMOKE, **kw), SMOKE_UNTESTABLE, "tf/cp_dynamics", declared)
+    return {c.id: claim_verdict_of(c) for c in claims}
+
+
+def claim_verdict_of(c) -> str:
+    return claim_verdict(c.passed, c.finding, c.note)
 
 
 def test_the_real_smoke_histories_pass():
@@ -110,6 +129,18 @@ def _nan_error(runs):
     return runs
 
 
+def _nan_points(runs):
+    """A few log points of the large init's error curve are NaN (the final value is fine)."""
+    runs[1]["log_recon_error"][5:40:7] = np.nan
+    return runs
+
+
+def _flag_contradicts_log(runs):
+    """The run says it converged, but its own logged train MSE never got below the stop loss."""
+    runs[0]["log_mse"] = np.maximum(runs[0]["log_mse"], 10 * SMOKE["stop_loss"])
+    return runs
+
+
 def _largest_incremental(runs):
     """The largest init behaves like the small one (one component after another)."""
     big = copy.deepcopy(runs[0])
@@ -139,9 +170,11 @@ DYNAMICS_MUTATIONS = {
     "spurious component rises and falls": (_spurious_rise_and_fall, "smallest_init_exactly_r_components_rise"),
     "spurious fit raises the error": (_spurious_error_bump, "smallest_init_error_never_rises"),
     "swapped init labels": (_swapped_inits, "emergence_later_for_smaller_init"),
-    "final error too high": (_errors_too_high, "smaller_init_lower_error"),
+    "final error too high": (_errors_too_high, "smallest_init_below_largest_error"),
     "one run capped": (_capped, "all_runs_converged"),
     "NaN final error": (_nan_error, "all_runs_converged"),
+    "NaN points in one init's error curve": (_nan_points, "all_runs_converged"),
+    "flagged converged, logged MSE above the stop loss": (_flag_contradicts_log, "all_runs_converged"),
     "largest init incremental": (_largest_incremental, "largest_init_not_incremental"),
     "small init rises as early as large": (_emergence_not_later, "emergence_later_for_smaller_init"),
     "smooth error, no staircase": (_no_staircase, "smallest_init_error_staircase"),
@@ -153,6 +186,22 @@ def test_dynamics_mutation_fails_a_claim(name):
     mutate, expected_failure = DYNAMICS_MUTATIONS[name]
     v = verdict(mutate(smoke_runs()))
     assert v[expected_failure] is False, (name, v)
+
+
+@pytest.mark.parametrize("name", list(DYNAMICS_MUTATIONS))
+def test_dynamics_mutation_fails_with_the_findings_declared(name):
+    """Declared findings hide nothing else: every mutation still fails a claim that is not a finding."""
+    mutate, expected_failure = DYNAMICS_MUTATIONS[name]
+    assert DECLARED_FINDINGS, "the default preset declares this figure's findings"
+    v = verdicts_with_findings(mutate(smoke_runs()))
+    assert expected_failure not in DECLARED_FINDINGS and v[expected_failure] == "failed", (name, v)
+
+
+def test_the_real_histories_with_the_configs_inits_pass_and_other_inits_fail():
+    runs = smoke_runs()
+    inits = sorted(float(r["init_std"]) for r in runs)
+    assert verdict(smoke_runs(), init_stds=inits)["all_runs_converged"] is True
+    assert verdict(smoke_runs(), init_stds=[inits[0], 0.05])["all_runs_converged"] is False
 
 
 def test_a_weak_final_error_fails_where_the_preset_tests_it():

@@ -77,8 +77,7 @@ def terminal_summary(docs: list[dict], report_path: str | None = None, width: in
     lines.append("-" * width)
     preset = sorted({d["preset"] for d in docs})
     lines.append(
-        f"total: {total['passed']} passed, {total['failed']} failed, {total['untested']} untested, "
-        f"{total['finding']} finding (untested = this preset cannot test them; finding = a paper statement "
+        f"total: {counts_sentence(total)} (untested = this preset cannot test them; finding = a paper statement "
         f"declared not to reproduce, with its evidence; preset {', '.join(preset)})"
     )
     if findings:
@@ -99,6 +98,10 @@ def terminal_summary(docs: list[dict], report_path: str | None = None, width: in
 def figure_mark(counts: dict) -> str:
     """A figure's one-word verdict: FAIL (an undeclared failure or a stale finding), FIND (findings only), ok."""
     return "FAIL" if counts["failed"] else ("FIND" if counts["finding"] else "ok  ")
+
+
+def counts_sentence(n: dict) -> str:
+    return f"{n['passed']} passed, {n['failed']} failed, {n['untested']} untested, {n['finding']} finding"
 
 
 def counts_text(n: dict) -> str:
@@ -128,3 +131,52 @@ def check_verdict(docs: list[dict], must_pass: bool) -> int:
             "set claims_must_pass: false (e.g. --config claims_must_pass=false)."
         )
     return failed
+
+
+def targeted_claims(targets, figures) -> list[str]:
+    """Claims files whose verdict a build of ``targets`` must print: each requested figure's (its pdf, png or
+    claims file); every figure's for the report or the claims summary. The default target (`all`) is left to
+    its own check_claims job."""
+    out = []
+    for t in targets or ():
+        t = str(t)
+        if t in ("report/index.html", "results/claims_summary.json"):
+            return [f.replace(".pdf", ".claims.json") for f in figures]
+        for suffix in (".pdf", ".png", ".claims.json"):
+            if t.startswith("figures/") and t.endswith(suffix):
+                path = t[: -len(suffix)] + ".claims.json"
+                if path not in out:
+                    out.append(path)
+    return out
+
+
+def build_verdict(claims_paths, must_pass: bool) -> tuple[str, int]:
+    """The verdict of a build that made some figures: one line per figure, its findings and failures; returns
+    (text, exit code): non-zero on an undeclared failure or a stale finding while `must_pass`."""
+    docs, missing = [], []
+    for p in claims_paths:
+        if Path(p).is_file():
+            docs.append(load_claims(p))
+        else:
+            missing.append(str(p))
+    lines = []
+    failed = 0
+    for doc in docs:
+        n = count_verdicts(doc["claims"])
+        failed += n["failed"]
+        lines.append(f"VERDICT {figure_mark(n).strip()} {doc['figure']}: {counts_sentence(n)}")
+        for c in doc["claims"]:
+            v = verdict(c)
+            if v in ("failed", STALE):
+                lines.append(f"  FAILED {c['id']}: {failure_text(c)}")
+            elif v == "finding":
+                lines.append(f"  FINDING {c['id']} (declared, not a failure)")
+    lines += [f"VERDICT ?    {p} was not written (the job failed or was not run)" for p in missing]
+    if failed and must_pass:
+        lines.append(
+            f"{failed} claim(s) failed: the figure(s) and claims files are kept to look at; the run exits "
+            "non-zero (claims_must_pass). "
+            "--config claims_must_pass=false only warns."
+        )
+        return "\n".join(lines), 1
+    return "\n".join(lines), 0
