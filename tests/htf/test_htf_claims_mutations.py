@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from implreg.claims import combine_instances, finalize
+from implreg.claims import claim_verdict, combine_instances, finalize
 from implreg.htf.dynamics_claims import appendix_claims, dynamics_claims, expected_ranks, target_matricizations
 from implreg.htf.locality.calibration import calibration_claims
 from implreg.htf.locality.claims import locality_claims
@@ -223,8 +224,18 @@ def _mat12_extra(h):
     return h
 
 
+def _children_together(h):
+    """The leading singular values of the matricization by the child {1} jump together at the first one's rise."""
+    mat = h["log_mat_1"].copy()
+    first = int(np.argmax(mat[:, 0] > 0.05 * mat[-1, 0]))
+    mat[first:, :5] = mat[-1, :5]
+    h["log_mat_1"] = mat
+    return h
+
+
 APPENDIX_MUTATIONS = {
     "node_together": _node_together,
+    "children_together": _children_together,
     "mat13_low_rank": _mat13_low_rank,
     "flat": _appendix_flat,
     "capped": _appendix_capped,
@@ -245,6 +256,8 @@ def _appendix_base():
     node[:, 4] = np.maximum(node[:, 4], 0.6 * later)
     node = -np.sort(-node, axis=1)
     h["log_node_1_2"], h["final_node_1_2"] = node, node[-1].copy()
+    for k in ("mat_1", "mat_2"):  # the same five in-turn rises stand in for the children's matricizations
+        h[f"log_{k}"], h[f"final_{k}"] = node.copy(), node[-1].copy()
     return h
 
 
@@ -267,6 +280,29 @@ def test_appendix_default_run_verdict():
 def test_appendix_mutation_fails_a_claim(mutation):
     res = _appendix(APPENDIX_MUTATIONS[mutation](_appendix_base()))
     assert False in res.values() and None not in res.values(), (mutation, res)
+
+
+# The default preset's declared findings of the appendix (config.yaml): with them declared, every mutation must
+# still fail a claim that is not a finding, except the one that reproduces the finding itself (node {1,2}'s
+# components rising together IS the declared finding; its gauge-invariant counterpart is children_together).
+APPENDIX_FINDINGS = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yaml").read_text())["presets"][
+    "default"
+]["findings"]["htf/ht_local_components_matricizations"]
+THE_FINDING_ITSELF = {"node_together"}
+
+
+@pytest.mark.parametrize("mutation", sorted(APPENDIX_MUTATIONS))
+def test_appendix_mutation_fails_with_the_findings_declared(mutation):
+    h = APPENDIX_MUTATIONS[mutation](_appendix_base())
+    mats = [[1, 2], [1, 3]]
+    tm = target_matricizations(DEFAULT_HT, 0, 64.0, [[1], [2], *mats], 10**6)
+    claims = finalize(appendix_claims(h, [1, 2], 5, mats, 8**4, STOP_LOSS, 500000, REL_THR, HALF, tm), {},
+                      "htf/ht_local_components_matricizations", APPENDIX_FINDINGS)  # fmt: skip
+    v = {c.id: claim_verdict(c.passed, c.finding, c.note) for c in claims}
+    if mutation in THE_FINDING_ITSELF:
+        assert set(v.values()) == {"passed", "finding"}, v
+    else:
+        assert "failed" in v.values() and "finding_stale" not in v.values(), (mutation, v)
 
 
 # --- locality: no drop, no recovery, swapped λ labels, short-range disagreement, missing baseline, λ decreasing

@@ -30,6 +30,7 @@ from implreg.htf.dynamics import (
 )
 from implreg.htf.dynamics_claims import (
     appendix_claims,
+    children_in_turn_claim,
     dynamics_claims,
     emergence_level,
     expected_ranks,
@@ -314,8 +315,11 @@ def test_appendix_claims():
     h = _history(**GOOD)
     h["log_node_1_2"], h["final_node_1_2"] = h["log_top"], h["final_top"]
     h["final_mat_1_2"] = np.r_[[30, 20, 10, 5, 2], np.full(5, 1e-4)]
-    tm = {"mat_1_2": np.r_[[31, 19, 11, 5, 2], np.zeros(5)], "mat_1_3": np.linspace(30, 3, 25)}
+    kid = np.r_[[31, 19, 11, 5, 2], np.zeros(3)]
+    tm = {"mat_1_2": np.r_[[31, 19, 11, 5, 2], np.zeros(5)], "mat_1_3": np.linspace(30, 3, 25), "mat_1": kid, "mat_2": kid}
     h["final_mat_1_3"] = np.linspace(30, 3, 10)
+    for k in ("mat_1", "mat_2"):  # the children's matricizations rise in turn, as the root's components do
+        h[f"log_{k}"], h[f"final_{k}"] = h["log_top"], h["final_top"]
 
     def run(h, mats=([1, 2], [1, 3])):
         return _passed(appendix_claims(h, [1, 2], 5, list(mats), 4096, 5e-5, 500000, 0.05, 0.5, tm))
@@ -323,6 +327,7 @@ def test_appendix_claims():
     assert run(h) == {
         "ht_converged": True,
         "ht_node_1_2_components_rise_in_turn": True,
+        "ht_node_1_2_children_svs_rise_in_turn": True,
         "ht_matricization_ranks_match_target": True,
     }
     h["final_mat_1_3"] = np.r_[np.linspace(30, 3, 5), np.full(5, 1e-4)]  # learned {1,3} too low-rank
@@ -339,6 +344,9 @@ def test_appendix_node_rank_is_capped_by_its_childrens_matricizations():
     h["final_mat_1_2"] = np.r_[[30, 20, 10, 5, 2], np.full(5, 1e-4)]
     rank5, rank3 = np.r_[[31, 19, 11, 5, 2], np.zeros(5)], np.r_[[31, 19, 11], np.zeros(5)]
 
+    for k in ("mat_1", "mat_2"):
+        h[f"log_{k}"], h[f"final_{k}"] = h["log_top"], h["final_top"]
+
     def checked(mat_1, mat_2, mat_12):
         tm = {"mat_1": mat_1, "mat_2": mat_2, "mat_1_2": mat_12}
         claims = appendix_claims(h, [1, 2], 5, [[1, 2]], 4096, 5e-5, 500000, 0.05, 0.5, tm)
@@ -348,6 +356,25 @@ def test_appendix_node_rank_is_capped_by_its_childrens_matricizations():
     assert checked(rank5, rank5, rank3) == 5  # the node's own modes' rank does not cap it
     assert checked(rank5, rank3, rank5) == 3  # a child's does
     assert node_children([1, 2]) == [[1], [2]] and node_children([1, 2, 3, 4]) == [[1, 2], [3, 4]]
+
+
+def test_the_childrens_matricizations_claim_reads_both_children():
+    """The follow-up (docs/claims.md, pre-registered 2026-12-07): the singular values of the matricizations by the
+    node's children rise in turn, each child's own resolvable rank of them; one child's co-rise fails it."""
+    h = _history(**GOOD)
+    kid = np.r_[[31, 19, 11, 5, 2], np.zeros(3)]
+    tm = {"mat_1": kid, "mat_2": kid}
+    for k in ("mat_1", "mat_2"):
+        h[f"log_{k}"], h[f"final_{k}"] = h["log_top"].copy(), h["final_top"].copy()
+    claim = children_in_turn_claim(h, [1, 2], 4096, 5e-5, 0.5, tm)
+    assert claim.id == "ht_node_1_2_children_svs_rise_in_turn" and claim.passed is True
+    assert claim.measured["mat_1"]["resolvable_rank"] == 5 and claim.measured["mat_2"]["in_turn"] is True
+    h["log_mat_2"] = _history([0, 1100, 1100, 2900, 4400], GOOD["plateaus"])["log_top"]  # two together in {2}
+    claim = children_in_turn_claim(h, [1, 2], 4096, 5e-5, 0.5, tm)
+    assert claim.passed is False and claim.measured["mat_1"]["in_turn"] is True
+    del h["log_mat_1"]
+    with pytest.raises(ConfigError, match="retrain"):
+        children_in_turn_claim(h, [1, 2], 4096, 5e-5, 0.5, tm)
 
 
 def test_expected_ranks_are_decided_from_the_config_target():

@@ -434,6 +434,7 @@ def test_plot_script_on_fabricated_metrics(tmp_path, repo):
         "figure": "htf/locality_is_same_class",
         "claims": {"agree_tol": 3, "min_drop": 8, "chance_tol": 10, "recover_frac": 0.25},
         "untestable": {},
+        "findings": {},
     }
     cal = tmp_path / "calibration.json"
     cal.write_text(json.dumps(check_drop(60.5, 50.0)))
