@@ -65,15 +65,23 @@ def resolve_workflow_config(config: dict, config_settings=None, stream=None) -> 
     return cfg
 
 
-# Flat switches given as `--config preflight=true`: Snakemake passes lowercase true/false on as strings.
-CLI_BOOLEANS = ("preflight",)
+# Flat switches given on the command line (`--config claims_must_pass=false`): Snakemake passes lowercase words on
+# as strings. Every top-level boolean key of the schema takes YAML 1.1's boolean words, whatever their case.
+YAML_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _cli_boolean_keys() -> list[str]:
+    from implreg.config import load_schema
+
+    props = load_schema().get("properties", {})
+    return sorted(k for k, v in props.items() if isinstance(v, dict) and v.get("type") == "boolean")
 
 
 def _cli_booleans(config: dict) -> dict:
-    for key in CLI_BOOLEANS:
+    for key in _cli_boolean_keys():
         value = config.get(key)
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            config[key] = value.lower() == "true"
+        if isinstance(value, str) and value.strip().lower() in YAML_BOOLEANS:
+            config[key] = YAML_BOOLEANS[value.strip().lower()]
     return config
 
 
