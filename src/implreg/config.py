@@ -26,6 +26,38 @@ RENAMED_KEYS = {
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps the last silently)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ConfigError(
+                f"key {key!r} is given twice in one block (lines {seen[key] + 1} and {key_node.start_mark.line + 1}"
+                f"{' of ' + key_node.start_mark.name if key_node.start_mark.name not in ('<unicode string>', '') else ''}"
+                "); YAML would silently keep only the last. Merge the two into one."
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml_strict(path: str | Path):
+    """A YAML file's content; a key given twice (also a whole section: `norms:` twice) is a ConfigError naming the
+    file and both lines."""
+    path = Path(path)
+    with path.open() as fh:
+        try:
+            return yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 -- a SafeLoader subclass
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+
+
 def load_schema(path: str | Path | None = None) -> dict:
     return yaml.safe_load(Path(path or SCHEMA_PATH).read_text())
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from implreg.config import resolve
+from implreg.config import load_yaml_strict, resolve
 from implreg.errors import ConfigError
 
 CHECKPOINT_DIR = "results/checkpoints"
@@ -44,7 +44,7 @@ def config_sources(config_settings) -> list[tuple[str, dict]]:
     sources = []
     for path in getattr(config_settings, "configfiles", None) or []:
         try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
+            data = load_yaml_strict(path) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"--configfile {path} cannot be read ({exc}); fix or remove it") from None
         if not isinstance(data, dict):
@@ -59,6 +59,7 @@ def config_sources(config_settings) -> list[tuple[str, dict]]:
 def resolve_workflow_config(config: dict, config_settings=None, stream=None) -> dict:
     """Resolve Snakemake's merged `config`; user files win over the preset, and each such win is printed."""
     notes: list[str] = []
+    load_yaml_strict(Path(__file__).resolve().parents[2] / "config.yaml")  # a key twice in the user's config.yaml
     cfg = resolve(_cli_booleans(dict(config)), sources=config_sources(config_settings), notes=notes)
     for note in notes:
         print(f"implreg config note: {note}", file=stream or sys.stderr)

@@ -194,3 +194,32 @@ def test_unconfigured_figure_lists_the_configured_ones(tmp_path, target, listed)
     assert proc.returncode != 0
     assert "is not a figure of this configuration" in out and listed in out
     assert "KeyError" not in out and "InputFunctionException" not in out
+
+
+def test_a_key_or_a_section_given_twice_in_a_configfile_is_refused_naming_file_and_lines(tmp_path):
+    """Issue 27, item 5: YAML keeps the last of two equal keys silently; a --configfile must not."""
+    from implreg.config import load_yaml_strict
+    from implreg.errors import ConfigError
+
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("preset: smoke\nnorms:\n  dmf:\n    log_every: 10\n    log_every: 20\n")
+    with pytest.raises(ConfigError, match=r"twice\.yaml: key 'log_every' is given twice in one block \(lines 4 and 5"):
+        load_yaml_strict(twice)
+    section = tmp_path / "section.yaml"
+    section.write_text("norms:\n  dmf: {log_every: 10}\ntf: {}\nnorms:\n  tc: {repetitions: 2}\n")
+    with pytest.raises(ConfigError, match=r"key 'norms' is given twice .*lines 1 and 4"):
+        load_yaml_strict(section)
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("norms:\n  dmf: {log_every: 10}\n  tc: {log_every: 10}\n")
+    assert load_yaml_strict(ok)["norms"]["tc"] == {"log_every": 10}
+
+
+@pytest.mark.dag
+def test_a_configfile_with_a_key_twice_stops_the_run_before_any_job(tmp_path):
+    from dagutil import snakemake
+
+    f = tmp_path / "twice.yaml"
+    f.write_text("norms:\n  dmf: {log_every: 10}\nnorms:\n  tc: {repetitions: 2}\n")
+    proc = snakemake(tmp_path, "-n", "--configfile", str(f), "--config", "preset=smoke", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "key 'norms' is given twice" in out and "twice.yaml" in out, out[-2000:]
