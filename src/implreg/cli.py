@@ -17,6 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from implreg.checkpoint import Checkpoint, fingerprint
+from implreg.codehash import loaded_code
 from implreg.errors import ReproError
 
 # Parameters a job may receive without listing them: `checkpoint` = {"dir": ..., "every_s": ...}.
@@ -33,7 +34,7 @@ class JobIO:
     wildcards: dict = field(default_factory=dict)
 
     def checkpoint(self) -> Checkpoint:
-        """This job's checkpoint: ``<dir>/<first output>.ckpt.pt``, fingerprinted by params and inputs.
+        """This job's checkpoint: ``<dir>/<first output>.ckpt.pt``, fingerprinted by params, inputs and code.
 
         Under Snakemake the interval and folder come from the environment (IMPLREG_CHECKPOINT_EVERY_S, set
         from `checkpoint_every_s` by the workflow), not from ``params:``: they cannot change results, so
@@ -47,6 +48,9 @@ class JobIO:
         rel = first_output.relative_to(first_output.anchor) if first_output.is_absolute() else first_output
         job = {k: v for k, v in vars(self.params).items() if k not in OPTIONAL_PARAMS}
         inputs = [p for v in vars(self.input).values() for p in paths(v)]
+        # The code too: a checkpoint written by other code (the script or any library module it loaded) is not
+        # resumed; the job starts over.
+        job["__code__"] = loaded_code()
         return Checkpoint(
             Path(spec["dir"]) / f"{rel}.ckpt.pt", fingerprint(job, inputs), float(spec["every_s"]), root=spec["dir"]
         )

@@ -13,5 +13,7 @@ rule summarise_claims:
     threads: job_threads("small")
     resources:
         **job_resources("small"),
+    params:
+        code=lib_code("scripts/core/summarise_claims.py"),
     script:
         "../../scripts/core/summarise_claims.py"

@@ -15,6 +15,7 @@ os.environ.update(
 CONDA_ENV = "../../envs/environment.yml"
 
 from implreg import smk as _smk
+from implreg.codehash import lib_code as _lib_code
 from implreg.errors import ConfigError
 
 try:
@@ -31,6 +32,12 @@ PRESET = CFG["preset"]
 def fmt_num(x):
     """Stable short text for a number in a path (0.01 -> 0.01, 1e-05 -> 1e-05)."""
     return f"{float(x):g}"
+
+
+def lib_code(script):
+    """A hash of the library code a rule's script imports (a `params:` entry): editing that code reruns the rule's
+    jobs, and only theirs (Snakemake itself tracks the script, not src/implreg/)."""
+    return _lib_code(str(Path(workflow.basedir) / script))
 
 
 def untestable_of(figure):

@@ -12,6 +12,7 @@ rule make_tc_target:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/make_tc_target.py"),
         order=lambda wc: tc_exp(wc.exp)["order"],
         dim=lambda wc: tc_exp(wc.exp)["dim"],
         rank=lambda wc: tc_exp(wc.exp)["target_rank"],
@@ -34,6 +35,7 @@ rule make_fake_idx:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/core/make_fake_idx.py"),
         dataset=lambda wc: wc.dataset,
         n_train=2000,
         n_test=500,
@@ -54,6 +56,7 @@ rule fetch_dataset:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/core/fetch_dataset.py"),
         dataset=lambda wc: wc.dataset,
         data_dir=TF_NAT["data_dir"],
         download=TF_NAT["download"],

@@ -22,6 +22,7 @@ rule train_htf_dynamics:
     resources:
         **job_resources("train_htf_dynamics", gpu=True),
     params:
+        code=lib_code("scripts/htf/train_htf_dynamics.py"),
         model=lambda wc: wc.model,
         spec=lambda wc: htf_spec(wc.model),
         train=lambda wc: {
@@ -72,6 +73,7 @@ rule plot_htf_dynamics:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/htf/plot_htf_dynamics.py"),
         specs={m: htf_spec(m) for m in HTF_MODELS},
         start_iters={m: HTF_DYN[m]["plot_start_iter"] for m in HTF_MODELS},
         half_rise=HTF_DYN["claim_half_rise"],
@@ -109,6 +111,7 @@ rule plot_htf_appendix:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/htf/plot_htf_appendix.py"),
         order=HTF_DYN["ht"]["order"],
         node=HTF_DYN["appendix_node"],
         node_rank=htf_node_rank(HTF_DYN["appendix_node"]),

@@ -23,6 +23,7 @@ rule make_is_same_class:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/htf/make_is_same_class.py"),
         source=HTF_LOC["is_same"]["source"],
         cifar10_dir=HTF_LOC["is_same"]["cifar10_dir"],
         n_train=HTF_LOC["is_same"]["n_train"],
@@ -47,6 +48,7 @@ rule make_pathfinder:
     resources:
         **job_resources("make_pathfinder"),
     params:
+        code=lib_code("scripts/htf/make_pathfinder.py"),
         path_length=lambda wc: int(wc.length),
         n_train=HTF_LOC["pathfinder"]["n_train"],
         n_test=HTF_LOC["pathfinder"]["n_test"],
@@ -76,6 +78,7 @@ rule train_locality:
     resources:
         **job_resources("train_locality", gpu=True),
     params:
+        code=lib_code("scripts/htf/train_locality.py"),
         task=lambda wc: wc.task,
         setting=lambda wc: int(wc.setting),
         lam=lambda wc: float(wc.lam),
@@ -125,6 +128,7 @@ rule calibrate_locality:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/htf/calibrate_locality.py"),
         task=lambda wc: wc.task,
         threshold=HTF_LOC["calibration"]["threshold"],
         enforce=HTF_LOC["calibration"]["enforce"],
@@ -167,6 +171,7 @@ rule plot_locality:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/htf/plot_locality.py"),
         task=lambda wc: LOC_TASK_OF[wc.slug],
         metric=HTF_LOC["metric"],
         preset=PRESET,

@@ -17,6 +17,7 @@ rule train_dmf:
     resources:
         **job_resources("train_dmf"),
     params:
+        code=lib_code("scripts/norms/train_dmf.py"),
         depth=lambda wc: int(wc.depth),
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
         det_sign=lambda wc: DMF_SETTINGS[wc.setting]["det_sign"],
@@ -53,6 +54,7 @@ rule solve_dmf_flow:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/solve_dmf_flow.py"),
         depth=lambda wc: int(wc.depth),
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
         det_sign=lambda wc: DMF_SETTINGS[wc.setting]["det_sign"],
@@ -77,6 +79,7 @@ rule measure_dmf:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/measure_dmf.py"),
         schatten_p=DMF["schatten_p"],
     script:
         "../../scripts/norms/measure_dmf.py"
@@ -105,6 +108,7 @@ rule plot_dmf_entry:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/plot_dmf_entry.py"),
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
         observations=DMF["main_observations"],
@@ -148,6 +152,7 @@ rule plot_dmf_norms:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/plot_dmf_norms.py"),
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
         schatten_p=DMF["schatten_p"],
@@ -195,6 +200,7 @@ rule plot_dmf_perturbed:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/plot_dmf_perturbed.py"),
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
         observations=DMF["perturbed_observations"],
@@ -229,6 +235,7 @@ rule train_tc:
     resources:
         **job_resources("train_tc", gpu=True),
     params:
+        code=lib_code("scripts/norms/train_tc.py"),
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
         num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
@@ -266,6 +273,7 @@ rule measure_tc:
     resources:
         **job_resources("measure_tc"),
     params:
+        code=lib_code("scripts/norms/measure_tc.py"),
         cp_rank=TC["cp_rank"],
     script:
         "../../scripts/norms/measure_tc.py"
@@ -286,6 +294,7 @@ rule measure_tc_linear:
     resources:
         **job_resources("measure_tc"),
     params:
+        code=lib_code("scripts/norms/measure_tc_linear.py"),
         num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         cp_rank=TC["cp_rank"],
     script:
@@ -317,6 +326,7 @@ rule plot_tc:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/norms/plot_tc.py"),
         init_stds=lambda wc: tc_init_stds(wc.exp),
         order=lambda wc: tc_exp(wc.exp)["order"],
         dim=lambda wc: tc_exp(wc.exp)["dim"],

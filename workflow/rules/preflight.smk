@@ -167,6 +167,7 @@ rule preflight_table:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/core/preflight_table.py"),
         jobs=PF_JOBS,
         preset=PRESET,
         device=CFG["device"],

@@ -25,6 +25,8 @@ rule claims_table:
     threads: job_threads("small")
     resources:
         **job_resources("small"),
+    params:
+        code=lib_code("scripts/core/claims_table.py"),
     script:
         "../../scripts/core/claims_table.py"
 
@@ -54,6 +56,7 @@ rule build_report:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/core/build_report.py"),
         benchmarks=report_benchmarks(),
         seeds=report_seeds(),
         config=CFG,
@@ -76,6 +79,7 @@ rule check_claims:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/core/check_claims.py"),
         claims=claims_of(ALL_FIGURES),
         must_pass=CFG.get("claims_must_pass", True),
     script:

@@ -20,6 +20,7 @@ rule train_tf_natural:
     resources:
         **job_resources("train_tf_natural", gpu=True),
     params:
+        code=lib_code("scripts/tf/train_tf_natural.py"),
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
         data_seed=TF_NAT["seed"],
@@ -69,6 +70,7 @@ rule plot_tf_natural:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/tf/plot_tf_natural.py"),
         preset=PRESET,
         figure="tf/tensor_rank_natural_data",
         untestable=untestable_of("tf/tensor_rank_natural_data"),
@@ -92,6 +94,7 @@ rule train_tf_dynamics:
     resources:
         **job_resources("train_tf_dynamics", gpu=True),
     params:
+        code=lib_code("scripts/tf/train_tf_dynamics.py"),
         data=lambda wc: tf_dynamics_data(wc.dseed),
         init_stds=TF_DYN["init_stds"],
         seeds=TF_DYN["init_seeds"],
@@ -139,6 +142,7 @@ rule plot_tf_dynamics:
     resources:
         **job_resources("small"),
     params:
+        code=lib_code("scripts/tf/plot_tf_dynamics.py"),
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],
         data_seeds=TF_DYN["data_seeds"],

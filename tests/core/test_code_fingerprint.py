@@ -1,0 +1,88 @@
+"""A result depends on its code (issue 27, items 2 and 3): a library edit reruns exactly the jobs whose scripts
+import it, and a checkpoint is resumed only by the same code."""
+
+import shutil
+from types import SimpleNamespace
+
+import pytest
+from dagutil import REPO, snakemake_env
+
+from implreg import cli, codehash
+from implreg.codehash import lib_code, module_closure
+
+
+def test_a_training_script_does_not_import_the_claims_and_a_plot_script_does():
+    train = module_closure(str(REPO / "scripts/tf/train_tf_dynamics.py"))
+    plot = module_closure(str(REPO / "scripts/tf/plot_tf_dynamics.py"))
+    assert "implreg/tf/dynamics.py" in train and "implreg/engine.py" in train
+    assert "implreg/tf/dynamics_claims.py" not in train and "implreg/tf/dynamics_claims.py" in plot
+    assert "implreg/tf/paper_values.yaml" in plot  # data the claims read count as their code
+    assert not any("norms/" in f or "htf/" in f for f in plot)  # no other paper's wing
+
+
+def test_lib_code_changes_with_the_code_it_covers(tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "src" / "implreg", src / "implreg")
+    monkeypatch.setattr(codehash, "SRC", src)
+    script = str(REPO / "scripts/norms/train_dmf.py")
+    for fn in (lib_code, module_closure):
+        fn.cache_clear()
+    before = lib_code(script)
+    (src / "implreg/norms/dmf_claims.py").write_text("# edited\n", encoding="utf-8")  # not imported by training
+    lib_code.cache_clear()
+    assert lib_code(script) == before
+    with (src / "implreg/engine.py").open("a") as fh:
+        fh.write("\n# edited\n")
+    lib_code.cache_clear()
+    assert lib_code(script) != before
+    lib_code.cache_clear()
+    module_closure.cache_clear()
+
+
+def test_a_checkpoint_is_fingerprinted_by_the_code(tmp_path, monkeypatch):
+    io = cli.JobIO(
+        input=SimpleNamespace(),
+        output=SimpleNamespace(out=str(tmp_path / "x.npz")),
+        params=SimpleNamespace(a=1, checkpoint={"dir": str(tmp_path / "ck"), "every_s": 60}),
+    )
+    monkeypatch.setattr(cli, "loaded_code", lambda: "code-A")
+    first = io.checkpoint().fingerprint
+    monkeypatch.setattr(cli, "loaded_code", lambda: "code-B")
+    assert io.checkpoint().fingerprint != first
+
+
+def _copy_repo(dst):
+    for name in ("Snakefile", "config.yaml", "workflow", "scripts", "src", "profiles", "docs", "envs"):
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, dst / name)
+
+
+@pytest.mark.dag
+def test_a_library_edit_reruns_exactly_the_jobs_that_run_it(tmp_path):
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _copy_repo(repo)
+    env = {**snakemake_env(), "PYTHONPATH": str(repo / "src")}
+    target = "figures/norms/dmf_unobserved_entry_depth3.pdf"
+
+    def smk(*args):
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "--directory", str(tmp_path / "w"),
+               target, "--config", "preset=smoke", *args]  # fmt: skip
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+
+    assert smk("--cores", "1").returncode == 0
+
+    def planned():
+        out = smk("-n", "--quiet", "rules")
+        rows = [ln.split() for ln in out.stdout.splitlines()]
+        return {r[0] for r in rows if len(r) == 2 and r[1].isdigit() and r[0] not in ("job", "total")}
+
+    assert planned() == set()
+    with (repo / "src/implreg/norms/dmf_claims.py").open("a") as fh:
+        fh.write("\n# a claims edit\n")
+    assert planned() == {"plot_dmf_entry"}
+    with (repo / "src/implreg/norms/dmf.py").open("a") as fh:
+        fh.write("\n# an engine edit\n")
+    assert {"train_dmf", "measure_dmf", "solve_dmf_flow", "plot_dmf_entry"} <= planned()
