@@ -21,6 +21,15 @@ report: "workflow/report/workflow.rst"
 
 # common.smk: what every paper uses; then one rule file per paper (each holds its own helpers); data.smk
 # reads the papers' settings, so it comes after them.
+# Run from the repository root (or elsewhere with --directory), never from inside it: `cd figures && snakemake
+# -s ../Snakefile` would write every output under figures/figures/.
+if Path.cwd().resolve() != Path(workflow.basedir).resolve() and Path(workflow.basedir).resolve() in Path.cwd().resolve().parents:
+    raise WorkflowError(
+        f"snakemake runs in {Path.cwd()}, inside the repository: outputs would land in {Path.cwd().name}/figures/... "
+        f"Run it from the repository root ({Path(workflow.basedir).resolve()}), or pass --directory <a folder outside it>."
+    )
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/norms.smk"
 include: "workflow/rules/tf.smk"

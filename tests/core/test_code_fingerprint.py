@@ -86,3 +86,19 @@ def test_a_library_edit_reruns_exactly_the_jobs_that_run_it(tmp_path):
     with (repo / "src/implreg/norms/dmf.py").open("a") as fh:
         fh.write("\n# an engine edit\n")
     assert {"train_dmf", "measure_dmf", "solve_dmf_flow", "plot_dmf_entry"} <= planned()
+
+
+def test_running_from_inside_the_repository_is_refused(tmp_path):
+    """Issue 27, item 9: `cd figures && snakemake -s ../Snakefile` would plan every output under figures/figures/."""
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _copy_repo(repo)
+    (repo / "figures").mkdir(exist_ok=True)
+    cmd = [sys.executable, "-m", "snakemake", "-s", "../Snakefile", "-n", "--config", "preset=smoke"]
+    proc = subprocess.run(cmd, cwd=repo / "figures", capture_output=True, text=True, env=snakemake_env(), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "inside the repository" in out and "--directory" in out, out[-2000:]
+    assert not (repo / "figures" / "figures").exists()

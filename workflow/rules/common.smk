@@ -34,6 +34,13 @@ def fmt_num(x):
     return f"{float(x):g}"
 
 
+def repo_file(rel):
+    """A file of the repository as an input path: relative when Snakemake runs in the repository (so a moved
+    checkout reruns nothing), absolute when it runs elsewhere (--directory)."""
+    path = Path(workflow.basedir) / rel
+    return rel if Path.cwd().resolve() == Path(workflow.basedir).resolve() else str(path)
+
+
 def lib_code(script):
     """A hash of the library code a rule's script imports (a `params:` entry): editing that code reruns the rule's
     jobs, and only theirs (Snakemake itself tracks the script, not src/implreg/)."""

@@ -2,12 +2,9 @@
 
 
 REPORT_PAPERS = ["norms", "tf", "htf"]
-REPORT_DEVIATIONS = [
-    str(Path(workflow.basedir) / "docs" / "deviations" / f"{p}.yaml")
-    for p in REPORT_PAPERS
-]
+REPORT_DEVIATIONS = [repo_file(f"docs/deviations/{p}.yaml") for p in REPORT_PAPERS]
 REPORT_TEMPLATES = [
-    str(Path(workflow.basedir) / "src/implreg/report/templates" / t)
+    repo_file(f"src/implreg/report/templates/{t}")
     for t in ("report.html.j2", "_macros.html.j2")
 ]
 
