@@ -19,17 +19,20 @@ configfile: str(Path(workflow.basedir) / "config.yaml")
 report: "workflow/report/workflow.rst"
 
 
-# common.smk: what every paper uses; then one rule file per paper (each holds its own helpers); data.smk
-# reads the papers' settings, so it comes after them.
 # Run from the repository root (or elsewhere with --directory), never from inside it: `cd figures && snakemake
 # -s ../Snakefile` would write every output under figures/figures/.
-if Path.cwd().resolve() != Path(workflow.basedir).resolve() and Path(workflow.basedir).resolve() in Path.cwd().resolve().parents:
+if (
+    Path.cwd().resolve() != Path(workflow.basedir).resolve()
+    and Path(workflow.basedir).resolve() in Path.cwd().resolve().parents
+):
     raise WorkflowError(
         f"snakemake runs in {Path.cwd()}, inside the repository: outputs would land in {Path.cwd().name}/figures/... "
         f"Run it from the repository root ({Path(workflow.basedir).resolve()}), or pass --directory <a folder outside it>."
     )
 
 
+# common.smk: what every paper uses; then one rule file per paper (each holds its own helpers); data.smk
+# reads the papers' settings, so it comes after them.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/norms.smk"
 include: "workflow/rules/tf.smk"
@@ -51,12 +54,13 @@ except ConfigError as _err:
 # the whole DAG does; the figures are kept. `all` has its own verdict job (check_claims).
 onsuccess:
     import sys
-
     from implreg.report.claims import build_verdict, targeted_claims
 
     _paths = targeted_claims(_smk.requested_targets(workflow), ALL_FIGURES)
     if _paths and not CFG["preflight"]:
-        _text, _code = build_verdict(_paths, bool(CFG.get("claims_must_pass", True)))
+        _text, _code = build_verdict(
+            _paths, bool(CFG.get("claims_must_pass", True))
+        )
         print(_text, flush=True)
         if _code:
             sys.exit(_code)

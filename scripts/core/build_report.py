@@ -30,7 +30,9 @@ def main(io):
         provenance=provenance(dict(p.config)),
     )
     t = data["total"]
-    print(f"report: {io.output.html} ({t['passed']} passed, {t['failed']} failed, {t['untested']} untested, {t['finding']} finding)")
+    print(
+        f"report: {io.output.html} ({t['passed']} passed, {t['failed']} failed, {t['untested']} untested, {t['finding']} finding)"
+    )
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def load_yaml_strict(path: str | Path):
     path = Path(path)
     with path.open() as fh:
         try:
-            return yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 -- a SafeLoader subclass
+            return yaml.load(fh, Loader=_StrictLoader)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
 

@@ -108,7 +108,8 @@ def test_htf_matricizations_must_include_the_root_split(raw):
 
 
 @pytest.mark.parametrize(
-    "name, paper, block", [("htf_dynamics_seeds_4-7.yaml", "htf", "dynamics"), ("tf_dynamics_seeds_4-7.yaml", "tf", "dynamics")]
+    "name, paper, block",
+    [("htf_dynamics_seeds_4-7.yaml", "htf", "dynamics"), ("tf_dynamics_seeds_4-7.yaml", "tf", "dynamics")],
 )
 def test_the_holdout_files_are_valid_overrides(raw, repo, name, paper, block):
     """docs/holdout's overrides resolve under the default preset and change only the instances."""

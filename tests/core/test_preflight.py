@@ -141,7 +141,10 @@ def test_lowercase_true_on_the_command_line_is_a_boolean():
     assert _cli_booleans({"preflight": "maybe"})["preflight"] == "maybe"  # the schema then names the problem
     # Every top-level boolean of the schema takes YAML's words, in any case (issue 28: claims_must_pass=false).
     assert _cli_booleans({"claims_must_pass": "false"})["claims_must_pass"] is False
-    assert _cli_booleans({"claims_must_pass": "No", "preflight": "on"}) == {"claims_must_pass": False, "preflight": True}
+    assert _cli_booleans({"claims_must_pass": "No", "preflight": "on"}) == {
+        "claims_must_pass": False,
+        "preflight": True,
+    }
 
 
 # ------------------------------------------------------------------------------------------- the whole DAG

@@ -316,7 +316,12 @@ def test_appendix_claims():
     h["log_node_1_2"], h["final_node_1_2"] = h["log_top"], h["final_top"]
     h["final_mat_1_2"] = np.r_[[30, 20, 10, 5, 2], np.full(5, 1e-4)]
     kid = np.r_[[31, 19, 11, 5, 2], np.zeros(3)]
-    tm = {"mat_1_2": np.r_[[31, 19, 11, 5, 2], np.zeros(5)], "mat_1_3": np.linspace(30, 3, 25), "mat_1": kid, "mat_2": kid}
+    tm = {
+        "mat_1_2": np.r_[[31, 19, 11, 5, 2], np.zeros(5)],
+        "mat_1_3": np.linspace(30, 3, 25),
+        "mat_1": kid,
+        "mat_2": kid,
+    }
     h["final_mat_1_3"] = np.linspace(30, 3, 10)
     for k in ("mat_1", "mat_2"):  # the children's matricizations rise in turn, as the root's components do
         h[f"log_{k}"], h[f"final_{k}"] = h["log_top"], h["final_top"]

@@ -457,7 +457,9 @@ def test_fig1_settings_other_than_the_configs_fail(fig1):
     rows, summ = fig1[3]
     want = [dict(r) for r in _fig1_runs(3)]
     want[0]["lr"], want[2]["lr"] = want[2]["lr"], want[0]["lr"]
-    claims = entry_claims(rows, summ, 3, SMOKE_STOP, MAIN, figure="norms/dmf_unobserved_entry_depth3", expected_runs=want)
+    claims = entry_claims(
+        rows, summ, 3, SMOKE_STOP, MAIN, figure="norms/dmf_unobserved_entry_depth3", expected_runs=want
+    )
     assert "runs_reach_stop_loss" in failed(claims, declared={})
 
 

@@ -38,7 +38,9 @@ def repo_file(rel):
     """A file of the repository as an input path: relative when Snakemake runs in the repository (so a moved
     checkout reruns nothing), absolute when it runs elsewhere (--directory)."""
     path = Path(workflow.basedir) / rel
-    return rel if Path.cwd().resolve() == Path(workflow.basedir).resolve() else str(path)
+    return (
+        rel if Path.cwd().resolve() == Path(workflow.basedir).resolve() else str(path)
+    )
 
 
 def lib_code(script):

@@ -12,7 +12,10 @@ HTF_FIGURES = [
 
 def htf_histories(model):
     """One model's training histories, one per instance of htf.dynamics.data_seeds (the figures draw the first)."""
-    return [f"results/htf/dynamics/data{s}/{model}/history.npz" for s in HTF_DYN["data_seeds"]]
+    return [
+        f"results/htf/dynamics/data{s}/{model}/history.npz"
+        for s in HTF_DYN["data_seeds"]
+    ]
 
 
 def htf_spec(model):
@@ -23,7 +26,8 @@ def htf_spec(model):
 
 def htf_logged_matricizations():
     """Matricizations whose singular values the HT runs log: `matricizations` (the appendix's panel and rank
-    claim), then the appendix node's children's (its gauge-invariant follow-up claim, docs/claims.md)."""
+    claim), then the appendix node's children's (its gauge-invariant follow-up claim, docs/claims.md).
+    """
     node = HTF_DYN["appendix_node"]
     kids = [node[: len(node) // 2], node[len(node) // 2 :]]
     mats = [list(m) for m in HTF_DYN["matricizations"]]

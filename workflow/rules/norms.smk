@@ -120,9 +120,7 @@ rule plot_dmf_entry:
         untestable=lambda wc: untestable_of(
             f"norms/dmf_unobserved_entry_depth{wc.depth}"
         ),
-        findings=lambda wc: findings_of(
-            f"norms/dmf_unobserved_entry_depth{wc.depth}"
-        ),
+        findings=lambda wc: findings_of(f"norms/dmf_unobserved_entry_depth{wc.depth}"),
     script:
         "../../scripts/norms/plot_dmf_entry.py"
 

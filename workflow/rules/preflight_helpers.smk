@@ -149,7 +149,9 @@ def _is_same_job():
 def _light_jobs():
     """Jobs that read training outputs (measures, plots, claims, report): not probed; one row each."""
     n_exp = len(TC_EXPERIMENTS)
-    n_tc = sum(len(tc_init_stds(e)) for e in TC_EXPERIMENTS)  # a figure may run a subset of the inits
+    n_tc = sum(
+        len(tc_init_stds(e)) for e in TC_EXPERIMENTS
+    )  # a figure may run a subset of the inits
     n_dmf = sum(1 for j in _heavy_jobs() if j["rule"] == "train_dmf")
     counts = {
         "measure_tc_linear": n_exp,

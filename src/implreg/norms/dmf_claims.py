@@ -78,8 +78,10 @@ def run_integrity(rows: list[dict], summaries: list[dict], stop_loss: float, exp
         if s["converged"]:
             last, final = (float(sel[-1]["loss"]) if sel else math.nan), float(s["final_loss"])
             if not (last < stop_loss and final < stop_loss):
-                problems.append(f"flagged converged, but its logged loss ends at {last:.3g} (summary {final:.3g}), "
-                                f"not below the stop loss {stop_loss:g}")
+                problems.append(
+                    f"flagged converged, but its logged loss ends at {last:.3g} (summary {final:.3g}), "
+                    f"not below the stop loss {stop_loss:g}"
+                )
         if expected_runs is not None and i < len(expected_runs):
             want = expected_runs[i]
             diff = {k: (s.get(k), want[k]) for k in RUN_SETTINGS if k in want and not _same(s.get(k), want[k])}
@@ -233,7 +235,9 @@ def entry_claims(
     theory = "1/(eps + sqrt(2*loss))" if eps else "1/sqrt(2*loss)"
     claims: list[Claim] = []
     broken = run_integrity(rows, summaries, stop_loss, expected_runs)
-    usable = " Every run's logged values are finite, its logged loss agrees with its flag, its settings are the config's."
+    usable = (
+        " Every run's logged values are finite, its logged loss agrees with its flag, its settings are the config's."
+    )
 
     if eps == 0.0:
         claims.append(

@@ -130,7 +130,9 @@ def collect(
         "total": total,
         "presets": presets,
         "reproduced": [
-            f for f in figures if f["counts"]["failed"] == 0 and f["counts"]["finding"] == 0 and f["counts"]["passed"] > 0
+            f
+            for f in figures
+            if f["counts"]["failed"] == 0 and f["counts"]["finding"] == 0 and f["counts"]["passed"] > 0
         ],
         "not_reproduced": [f for f in figures if f["counts"]["failed"] > 0 or f["counts"]["finding"] > 0],
         "findings": [{"figure": f, "claim": c} for f in figures for c in f["claims"] if c["verdict"] == "finding"],
