@@ -93,7 +93,8 @@ def test_report_shows_claims_old_and_new_format_and_verdicts(repo, two_figures):
     assert data["total"] == {"passed": 1, "failed": 1, "untested": 1, "finding": 0}
     # New fields shown; absent ones as a dash; untested with its reason; the failure named in "what did not".
     assert "exact: an integer" in html and "—" in html
-    assert "untested at this preset: one seed only" in html
+    # The untested reason is stated once, in its own section, and the row links to it.
+    assert re.search(r'id="reason-1"[^>]*>one seed only', html) and 'href="#reason-1"' in html
     assert re.search(r"What did not.*the error falls below 1e-3", html, re.S)
     assert html.count("data:image/png;base64,") == 4  # gallery + figure, two figures: self-contained
     assert 'data-figure="norms/tc_rank1_order3"' in html and 'class="claims" data-figure="tf/cp_dynamics"' in html
@@ -292,6 +293,18 @@ def test_a_failed_claim_fails_the_run_after_figures_and_report(smoke_dir, tmp_pa
     assert "WARNING: 1 claim(s) failed" in out
 
 
+def test_backticks_become_code_and_each_untested_reason_is_stated_once(repo, tmp_path):
+    same = "the smoke preset has one seed for `data_seeds`"
+    rows = [{**UNTESTED, "id": f"u{i}", "measured": f"not tested: {same}"} for i in range(3)]
+    a = _claims(tmp_path, "tf", "cp_dynamics", [NEW, *rows, {**NEW, "id": "b", "statement": "uses `stop_loss`"}])
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    out = tmp_path / "report/index.html"
+    data = build_report(out, claims_files=[a], deviations_files=devs, provenance={"commit": "abc", "packages": {}})
+    html = out.read_text()
+    assert len(data["reasons"]) == 1 and html.count("one seed for <code>data_seeds</code>") == 1
+    assert html.count('href="#reason-1"') == 3 and "uses <code>stop_loss</code>" in html and "`" not in html
+
+
 def test_untested_reason_is_the_presets_declaration(tmp_path):
     """The report shows why a claim is untested: the reason the preset declared, as finalize wrote it."""
     from implreg.claims import Claim, write_claims
@@ -302,13 +315,13 @@ def test_untested_reason_is_the_presets_declaration(tmp_path):
 
 
 def test_a_claim_over_instances_leads_with_its_fraction():
-    """Long per-instance values are cut at 200 characters; the fraction that decides the verdict must survive."""
+    """A claim over instances reads "k/n instances"; the per-instance values are one click away (full JSON)."""
     from implreg.report.html import _claim_row
 
     measured = {f"data_seed {s}": {"emergence_times": list(range(40))} for s in range(4)}
     measured["fraction_of_instances"] = "1/4"
     row = _claim_row({"id": "x", "statement": "s", "measured": measured, "expected": "e", "passed": False})
-    assert row["measured"].startswith("shown on 1/4 instances; ")
-    assert len(row["measured"]) < 260
+    assert row["measured"] == "shown on 1/4 instances"
+    assert '"emergence_times"' in row["measured_full"] and "data_seed 3" in row["measured_full"]
     plain = _claim_row({"id": "y", "statement": "s", "measured": {"a": 1}, "expected": "e", "passed": True})
     assert plain["measured"] == '{"a": 1}'

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
+import re
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from implreg.claims import STALE, VERDICTS, count_verdicts, failure_text, verdict
 from implreg.io import atomic_path
@@ -29,24 +32,38 @@ def data_uri(png: Path) -> str | None:
 
 
 def _measured_text(measured) -> str:
-    """A claim tested over several instances leads with the fraction that showed it (cut text would lose it)."""
+    """Short: a claim tested over several instances says "k/n instances" (the full value is one click away)."""
     if isinstance(measured, dict) and "fraction_of_instances" in measured:
-        per_instance = {k: v for k, v in measured.items() if k != "fraction_of_instances"}
-        return f"shown on {measured['fraction_of_instances']} instances; " + short(per_instance, 160)
-    return short(measured, 200)
+        return f"shown on {measured['fraction_of_instances']} instances"
+    return short(measured, 120)
 
 
-def _claim_row(c: dict) -> dict:
+def _full_json(value) -> str:
+    """The whole value, for the one-click "full" view beside the short text."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def _claim_row(c: dict, reasons: dict[str, int] | None = None) -> dict:
+    """One claims-table row. ``reasons``: distinct untested reasons -> their number (filled as rows come), so the
+    page states each reason once and the rows refer to it."""
     v = verdict(c)
+    reason = untested_reason(c) if v == "untested" else ""
+    ref = None
+    if reason and reasons is not None:
+        ref = reasons.setdefault(reason, len(reasons) + 1)
+    measured, paper = c.get("measured"), c.get("paper")
     return {
         "id": c.get("id", MISSING),
         "statement": c.get("statement", MISSING),
-        "paper": short(c.get("paper"), 200),
-        "measured": _measured_text(c.get("measured")),
+        "paper": short(paper, 120),
+        "paper_full": _full_json(paper) if len(short(paper, 10_000)) > 120 else "",
+        "measured": MISSING if ref and str(measured).startswith("not tested") else _measured_text(measured),
+        "measured_full": _full_json(measured) if isinstance(measured, dict | list) else "",
         "expected": short(c.get("expected"), 200),
         "tolerance_reason": c.get("tolerance_reason") or MISSING,
         "verdict": v,
-        "verdict_text": _verdict_text(c, v),
+        "verdict_text": "untested: reason" if ref else _verdict_text(c, v),
+        "reason_ref": ref,
         "finding": c.get("finding") or "",
     }
 
@@ -75,6 +92,7 @@ def collect(
         doc = load_deviations(f)
         meta[doc["paper"]] = doc
     figures = []
+    reasons: dict[str, int] = {}
     for path in claims_files:
         doc = load_claims(path)
         paper, _, slug = doc["figure"].partition("/")
@@ -90,7 +108,7 @@ def collect(
                 "preset": doc["preset"],
                 "png": data_uri(png_of_claims(path)),
                 "png_name": png_of_claims(path).name,
-                "claims": [_claim_row(c) for c in doc["claims"]],
+                "claims": [_claim_row(c, reasons) for c in doc["claims"]],
                 "counts": count_verdicts(doc["claims"]),
                 "deviations": deviations_of(pmeta, slug) if pmeta else [],
                 "cost": {
@@ -138,17 +156,26 @@ def collect(
         "findings": [{"figure": f, "claim": c} for f in figures for c in f["claims"] if c["verdict"] == "finding"],
         "untested_only": [f for f in figures if f["counts"]["passed"] == 0 and f["counts"]["failed"] == 0],
         "provenance": provenance or {},
+        "reasons": [{"n": n, "text": text} for text, n in reasons.items()],
     }
 
 
-def render(data: dict) -> str:
+def code_spans(text) -> markupsafe.Markup:
+    """Escape ``text`` and turn its `backtick` spans into <code> (statements and reasons are written in markdown)."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
+def _environment(**kw) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, **kw
     )
+    env.filters["code"] = code_spans
+    return env
+
+
+def render(data: dict) -> str:
+    env = _environment(autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
     return env.get_template(TEMPLATE.name).render(**data)
 
 
@@ -164,9 +191,7 @@ def build_report(out_path: str | Path, **kwargs) -> dict:
 def claims_table_html(claims_file: str | Path) -> str:
     """One figure's claims as a small standalone HTML page (the Snakemake report's claims item)."""
     doc = load_claims(claims_file)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
-    )
+    env = _environment(autoescape=True)
     rows = [_claim_row(c) for c in doc["claims"]]
     return env.get_template("claims_page.html.j2").render(
         figure=doc["figure"], preset=doc["preset"], rows=rows, counts=count_verdicts(doc["claims"])
