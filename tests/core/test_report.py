@@ -325,3 +325,13 @@ def test_a_claim_over_instances_leads_with_its_fraction():
     assert '"emergence_times"' in row["measured_full"] and "data_seed 3" in row["measured_full"]
     plain = _claim_row({"id": "y", "statement": "s", "measured": {"a": 1}, "expected": "e", "passed": True})
     assert plain["measured"] == '{"a": 1}'
+
+
+def test_provenance_lists_every_package_the_code_imports_derived_from_it():
+    """Issue 28, item 7: scipy (the flow claims), llvmlite (numba's) and PyYAML are there without a hand-kept list."""
+    from implreg.report.provenance import imported_distributions, package_versions
+
+    names = {n.lower() for n in imported_distributions()}
+    assert {"scipy", "llvmlite", "pyyaml", "torch", "numpy", "matplotlib", "snakemake", "jinja2"} <= names
+    assert len(names) == len(imported_distributions())  # one entry per project
+    assert all(v != "not installed" for v in package_versions().values())

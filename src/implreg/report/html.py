@@ -167,9 +167,7 @@ def code_spans(text) -> markupsafe.Markup:
 
 
 def _environment(**kw) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, **kw
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, **kw)
     env.filters["code"] = code_spans
     return env
 

@@ -10,7 +10,39 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("torch", "numpy", "numba", "matplotlib", "snakemake", "jinja2", "pandas", "seaborn", "jsonschema")
+ROOT = Path(__file__).resolve().parents[3]  # the checkout: src/implreg/report/provenance.py
+
+
+def imported_distributions(folders=None) -> list[str]:
+    """Every installed distribution the pipeline's code imports (src/implreg and scripts/, read with ast), with
+    the distributions those require directly (e.g. numba's llvmlite), and snakemake, which runs the jobs.
+    Derived from the code, so a new import shows up without editing a list."""
+    import ast
+    import sys
+
+    folders = folders or [ROOT / "src" / "implreg", ROOT / "scripts"]
+    tops = set()
+    for folder in folders:
+        for path in Path(folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    tops |= {a.name.split(".")[0] for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    tops.add(node.module.split(".")[0])
+    tops -= set(sys.stdlib_module_names) | {"implreg", "snakemake"}
+    by_module = metadata.packages_distributions()
+    dists = {d for t in tops for d in by_module.get(t, [])} | {"snakemake"}
+    for d in list(dists):
+        for req in metadata.requires(d) or []:
+            if "extra ==" not in req:
+                name = req.split(";")[0].split("[")[0].split("(")[0]
+                name = name.split("<")[0].split(">")[0].split("=")[0].split("!")[0].split("~")[0].strip()
+                if name and d != "snakemake":
+                    dists.add(name)
+    canonical = {}
+    for d in dists:  # one entry per project, whatever the spelling (Jinja2, jinja2; PyYAML)
+        canonical.setdefault(d.lower().replace("_", "-"), d)
+    return sorted(canonical.values(), key=str.lower)
 
 
 def config_hash(cfg: dict) -> str:
@@ -37,9 +69,9 @@ def git_commit(repo: str | Path) -> str:
     return head + (" + local changes" if dirty else "")
 
 
-def package_versions(names=PACKAGES) -> dict:
+def package_versions(names=None) -> dict:
     out = {}
-    for name in names:
+    for name in names if names is not None else imported_distributions():
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
