@@ -136,11 +136,12 @@ FINDING = {
 
 
 def test_findings_are_counted_apart_shown_first_and_do_not_fail_the_verdict(repo, tmp_path):
-    a = _claims(tmp_path, "tf", "cp_dynamics", [NEW, FINDING], preset="default")
+    follow = {**NEW, "id": "ends_hold", "statement": "the two ends; the follow-up of the finding order_holds"}
+    a = _claims(tmp_path, "tf", "cp_dynamics", [NEW, FINDING, follow], preset="default")
     docs = [json.loads(a.read_text())]
     text = terminal_summary(docs)
     assert "FIND tf/cp_dynamics" in text and "FINDING tf/cp_dynamics: order_holds" in text
-    assert "total: 1 passed, 0 failed, 0 untested, 1 finding" in text and "FAILED" not in text
+    assert "total: 2 passed, 0 failed, 0 untested, 1 finding" in text and "FAILED" not in text
     assert check_verdict(docs, must_pass=True) == 0
     out = tmp_path / "report/index.html"
     devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
@@ -149,6 +150,7 @@ def test_findings_are_counted_apart_shown_first_and_do_not_fail_the_verdict(repo
     assert data["total"]["finding"] == 1 and data["total"]["failed"] == 0
     assert html.index("Not reproduced: findings") < html.index('class="figure"')
     assert "2/4 main instances, 1/4 hold-out" in html and 'class="banner find"' in html
+    assert re.search(r"follow-up</b> <code>ends_hold</code>: passed \(reproduces\)", html)
 
 
 def test_a_stale_finding_fails_the_verdict_saying_to_remove_it(tmp_path):

@@ -153,7 +153,12 @@ def collect(
             if f["counts"]["failed"] == 0 and f["counts"]["finding"] == 0 and f["counts"]["passed"] > 0
         ],
         "not_reproduced": [f for f in figures if f["counts"]["failed"] > 0 or f["counts"]["finding"] > 0],
-        "findings": [{"figure": f, "claim": c} for f in figures for c in f["claims"] if c["verdict"] == "finding"],
+        "findings": [
+            {"figure": f, "claim": c, "follow_ups": follow_ups(f["claims"], c["id"])}
+            for f in figures
+            for c in f["claims"]
+            if c["verdict"] == "finding"
+        ],
         "untested_only": [f for f in figures if f["counts"]["passed"] == 0 and f["counts"]["failed"] == 0],
         "provenance": provenance or {},
         "reasons": [{"n": n, "text": text} for text, n in reasons.items()],
@@ -170,6 +175,11 @@ def _environment(**kw) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, **kw)
     env.filters["code"] = code_spans
     return env
+
+
+def follow_ups(rows: list[dict], finding_id: str) -> list[dict]:
+    """The figure's claims pre-registered as follow-ups of a finding (their statement names it), with verdicts."""
+    return [r for r in rows if r["id"] != finding_id and f"finding {finding_id}" in r["statement"]]
 
 
 def render(data: dict) -> str:
