@@ -9,6 +9,16 @@ from implreg.checkpoint import Checkpoint
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_runtest_logstart(nodeid, location):
+    """Name each slow test (the `snakemake` CLI runs, minutes each) as it starts, so a long suite shows progress
+    instead of a row of dots that looks like a hang."""
+    if any(part in nodeid for part in SLOW_FILES):
+        print(f"\n[slow test, snakemake CLI] {nodeid} ...", flush=True)
+
+
+SLOW_FILES = ("test_dag", "_dag.py", "test_reliability_dag", "test_report_browser", "test_slurm")
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

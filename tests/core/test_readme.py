@@ -42,3 +42,15 @@ def test_cpu_requirements_resolve_to_the_pinned_torch_from_the_cpu_index(repo):
     assert spec.contains("2.13.0+cpu")
     assert Version("2.13.0+cpu") > Version("2.13.0")
     assert "requirements-cpu.txt" in (repo / "README.md").read_text()
+
+
+def test_the_cpu_dev_requirements_are_the_dev_ones_on_the_cpu_torch(repo):
+    """envs/requirements-dev-cpu.txt: the test tools of requirements-dev.txt over the CPU route (issue 28)."""
+
+    def pins(name):
+        lines = [ln.strip() for ln in (repo / "envs" / name).read_text().splitlines()]
+        return [ln for ln in lines if ln and not ln.startswith("#")]
+
+    dev, cpu = pins("requirements-dev.txt"), pins("requirements-dev-cpu.txt")
+    assert dev[0] == "-r requirements.txt" and cpu[0] == "-r requirements-cpu.txt"
+    assert dev[1:] == cpu[1:]
