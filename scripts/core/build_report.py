@@ -14,7 +14,8 @@ IO = job_io(
     params={
         "benchmarks": "figure id -> benchmark TSVs of its jobs",
         "seeds": "figure id -> seeds",
-        "config": "the resolved config (hashed)",
+        "config_hash": "hash of the resolved config's result settings (implreg.smk.result_config_hash)",
+        "preset": "preset",
     },
 )
 
@@ -27,7 +28,7 @@ def main(io):
         deviations_files=paths(io.input.deviations),
         benchmarks={k: list(v) for k, v in dict(p.benchmarks).items()},
         seeds=dict(p.seeds),
-        provenance=provenance(dict(p.config)),
+        provenance={**provenance({"preset": p.preset}), "config_hash": p.config_hash},
     )
     t = data["total"]
     print(

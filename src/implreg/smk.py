@@ -86,6 +86,18 @@ def _cli_booleans(config: dict) -> dict:
     return config
 
 
+# Config keys that cannot change results (they reach the jobs through the environment, set_run_env).
+RUN_ONLY_KEYS = ("checkpoint_every_s",)
+
+
+def result_config_hash(cfg: dict) -> str:
+    """The report's config hash, over what can change results: a run-only knob (checkpoint interval) or a
+    restated default changes nothing, so it reruns nothing (the whole config as a parameter did)."""
+    from implreg.report.provenance import config_hash
+
+    return config_hash({k: v for k, v in cfg.items() if k not in RUN_ONLY_KEYS})
+
+
 def set_run_env(cfg: dict) -> None:
     """Knobs that cannot change results reach the jobs through the environment (inherited by every job)."""
     os.environ[ENV_CHECKPOINT_EVERY_S] = repr(float(cfg["checkpoint_every_s"]))

@@ -65,6 +65,13 @@ def test_run_only_knobs_do_not_rerun_jobs(tmp_path):
     for every in ("300", "0"):
         dry = snakemake(tmp_path, *targets, "-n", "--config", "preset=smoke", f"checkpoint_every_s={every}")
         assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-2000:]
+    # Issue 27, item 7: the report's parameters hold a hash of the result settings, not the whole config.
+    from implreg.smk import result_config_hash
+
+    assert result_config_hash({"preset": "smoke", "checkpoint_every_s": 1}) == result_config_hash(
+        {"preset": "smoke", "checkpoint_every_s": 300}
+    )
+    assert result_config_hash({"preset": "smoke"}) != result_config_hash({"preset": "default"})
     dry = snakemake(tmp_path, *targets, "-n", "--set-threads", "make_pathfinder=2", "--config", "preset=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-2000:]
     ckpt = tmp_path / "results/checkpoints"

@@ -59,7 +59,8 @@ rule build_report:
         code=lib_code("scripts/core/build_report.py"),
         benchmarks=report_benchmarks(),
         seeds=report_seeds(),
-        config=CFG,
+        config_hash=_smk.result_config_hash(CFG),
+        preset=PRESET,
     script:
         "../../scripts/core/build_report.py"
 
