@@ -28,7 +28,7 @@ def main(io):
         deviations_files=paths(io.input.deviations),
         benchmarks={k: list(v) for k, v in dict(p.benchmarks).items()},
         seeds=dict(p.seeds),
-        provenance={**provenance({"preset": p.preset}), "config_hash": p.config_hash},
+        provenance=provenance(p.preset, p.config_hash),
     )
     t = data["total"]
     print(

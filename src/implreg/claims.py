@@ -238,6 +238,7 @@ UNTESTED_PREFIX = "untested at this preset: "
 
 VERDICTS = ("passed", "failed", "untested", "finding")
 STALE = "finding_stale"  # a declared finding whose claim passed: counted as failed, fails the build
+FAILS = ("failed", STALE)  # the verdicts that fail the build
 
 
 def claim_verdict(passed: bool | None, finding: str = "", note: str = "") -> str:
@@ -264,7 +265,7 @@ def count_verdicts(claims: list[dict]) -> dict:
     out = dict.fromkeys(VERDICTS, 0)
     for c in claims:
         v = verdict(c)
-        out["failed" if v == STALE else v] += 1
+        out["failed" if v in FAILS else v] += 1
     return out
 
 
@@ -289,7 +290,7 @@ def summarise(paths: list[str | Path]) -> dict:
             out[key] += n
         for c in doc["claims"]:
             v = verdict(c)
-            if v in ("failed", STALE):
+            if v in FAILS:
                 out["failures"].append({"figure": doc["figure"], **c, "verdict": v, "why": failure_text(c)})
             elif v == "finding":
                 out["findings"].append({"figure": doc["figure"], **c, "verdict": v})

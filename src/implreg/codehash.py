@@ -26,7 +26,8 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _imported(path: Path) -> set[str]:
+@functools.cache  # every rule's closure walks the same core modules: parse each file once per process
+def _imported(path: Path) -> frozenset[str]:
     """Names of implreg modules a file imports (``from implreg import x`` counts x when x is a module)."""
     out = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
@@ -35,7 +36,7 @@ def _imported(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PACKAGE:
             out.add(node.module)
             out |= {f"{node.module}.{a.name}" for a in node.names if _module_file(f"{node.module}.{a.name}")}
-    return out
+    return frozenset(out)
 
 
 # Data files the library reads as code: a wing's paper values (its claims cite them) and the report's templates.
@@ -69,6 +70,8 @@ def module_closure(script: str) -> tuple[str, ...]:
     return tuple(sorted(rels))
 
 
+# Own hashing rather than implreg.checkpoint.fingerprint: that module imports torch, and this one runs while
+# Snakemake parses the workflow.
 def _digest(files) -> str:
     h = hashlib.sha256()
     for rel, path in files:

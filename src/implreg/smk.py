@@ -72,9 +72,9 @@ YAML_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": Fa
 
 
 def _cli_boolean_keys() -> list[str]:
-    from implreg.config import load_schema
+    from implreg.config import _default_schema
 
-    props = load_schema().get("properties", {})
+    props = _default_schema().get("properties", {})
     return sorted(k for k, v in props.items() if isinstance(v, dict) and v.get("type") == "boolean")
 
 

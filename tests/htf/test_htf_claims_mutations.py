@@ -183,19 +183,29 @@ def test_dynamics_mutation_fails_a_claim(model, mutation):
 # --- appendix: node components together, {1,3} learned low-rank, flat, capped -------------------------------
 
 
-def _appendix(h) -> dict[str, bool | None]:
+def _appendix_claims(h):
+    """The default preset's appendix claims of seed 0's target (as the plot script: + the node's children)."""
     mats = [[1, 2], [1, 3]]
-    tm = target_matricizations(DEFAULT_HT, 0, 64.0, [[1], [2], *mats], 10**6)  # as the plot script: + the children
-    return _verdict(appendix_claims(h, [1, 2], 5, mats, 8**4, STOP_LOSS, 500000, REL_THR, HALF, tm))
+    tm = target_matricizations(DEFAULT_HT, 0, 64.0, [[1], [2], *mats], 10**6)
+    return appendix_claims(h, [1, 2], 5, mats, 8**4, STOP_LOSS, 500000, REL_THR, HALF, tm)
+
+
+def _appendix(h) -> dict[str, bool | None]:
+    return _verdict(_appendix_claims(h))
+
+
+def _rise_together(h, key):
+    """The five leading curves of ``log_<key>`` jump to their final values at the first one's emergence."""
+    values = h[f"log_{key}"].copy()
+    first = int(np.argmax(values[:, 0] > 0.05 * values[-1, 0]))
+    values[first:, :5] = values[-1, :5]
+    h[f"log_{key}"] = values
+    return h
 
 
 def _node_together(h):
     """All leading local components at node {1,2} jump at the first one's emergence."""
-    node = h["log_node_1_2"].copy()
-    first = int(np.argmax(node[:, 0] > 0.05 * node[-1, 0]))
-    node[first:, :5] = node[-1, :5]
-    h["log_node_1_2"] = node
-    return h
+    return _rise_together(h, "node_1_2")
 
 
 def _mat13_low_rank(h):
@@ -226,11 +236,7 @@ def _mat12_extra(h):
 
 def _children_together(h):
     """The leading singular values of the matricization by the child {1} jump together at the first one's rise."""
-    mat = h["log_mat_1"].copy()
-    first = int(np.argmax(mat[:, 0] > 0.05 * mat[-1, 0]))
-    mat[first:, :5] = mat[-1, :5]
-    h["log_mat_1"] = mat
-    return h
+    return _rise_together(h, "mat_1")
 
 
 APPENDIX_MUTATIONS = {
@@ -294,14 +300,14 @@ APPENDIX_FINDINGS = yaml.safe_load((Path(__file__).resolve().parents[2] / "confi
 THE_FINDING_ITSELF = {"node_together", "children_together"}
 
 
+def _verdicts_with_findings(h) -> dict[str, str]:
+    claims = finalize(_appendix_claims(h), {}, "htf/ht_local_components_matricizations", APPENDIX_FINDINGS)
+    return {c.id: claim_verdict(c.passed, c.finding, c.note) for c in claims}
+
+
 @pytest.mark.parametrize("mutation", sorted(APPENDIX_MUTATIONS))
 def test_appendix_mutation_fails_with_the_findings_declared(mutation):
-    h = APPENDIX_MUTATIONS[mutation](_base("ht"))
-    mats = [[1, 2], [1, 3]]
-    tm = target_matricizations(DEFAULT_HT, 0, 64.0, [[1], [2], *mats], 10**6)
-    claims = finalize(appendix_claims(h, [1, 2], 5, mats, 8**4, STOP_LOSS, 500000, REL_THR, HALF, tm), {},
-                      "htf/ht_local_components_matricizations", APPENDIX_FINDINGS)  # fmt: skip
-    v = {c.id: claim_verdict(c.passed, c.finding, c.note) for c in claims}
+    v = _verdicts_with_findings(APPENDIX_MUTATIONS[mutation](_base("ht")))
     if mutation in THE_FINDING_ITSELF:
         assert set(v.values()) == {"passed", "finding"}, v
     else:
@@ -309,11 +315,7 @@ def test_appendix_mutation_fails_with_the_findings_declared(mutation):
 
 
 def test_the_real_default_run_with_its_findings_declared_is_green():
-    mats = [[1, 2], [1, 3]]
-    tm = target_matricizations(DEFAULT_HT, 0, 64.0, [[1], [2], *mats], 10**6)
-    claims = finalize(appendix_claims(_base("ht"), [1, 2], 5, mats, 8**4, STOP_LOSS, 500000, REL_THR, HALF, tm), {},
-                      "htf/ht_local_components_matricizations", APPENDIX_FINDINGS)  # fmt: skip
-    v = {c.id: claim_verdict(c.passed, c.finding, c.note) for c in claims}
+    v = _verdicts_with_findings(_base("ht"))
     assert sorted(k for k, x in v.items() if x == "finding") == sorted(APPENDIX_FINDINGS)
     assert all(x == "passed" for k, x in v.items() if k not in APPENDIX_FINDINGS), v
 

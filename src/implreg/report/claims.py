@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from implreg.claims import STALE, UNTESTED_PREFIX, VERDICTS, count_verdicts, failure_text, verdict
+from implreg.claims import FAILS, STALE, UNTESTED_PREFIX, VERDICTS, count_verdicts, failure_text, verdict
 from implreg.errors import ReproError
 from implreg.io import read_json
 
@@ -70,7 +70,7 @@ def terminal_summary(docs: list[dict], report_path: str | None = None, width: in
         lines.append(f"{figure_mark(n)} {doc['figure']:<48} {counts_text(n)}")
         for c in doc["claims"]:
             v = verdict(c)
-            if v in ("failed", STALE):
+            if v in FAILS:
                 failures.append((doc["figure"], c))
             elif v == "finding":
                 findings.append((doc["figure"], c))
@@ -167,7 +167,7 @@ def build_verdict(claims_paths, must_pass: bool) -> tuple[str, int]:
         lines.append(f"VERDICT {figure_mark(n).strip()} {doc['figure']}: {counts_sentence(n)}")
         for c in doc["claims"]:
             v = verdict(c)
-            if v in ("failed", STALE):
+            if v in FAILS:
                 lines.append(f"  FAILED {c['id']}: {failure_text(c)}")
             elif v == "finding":
                 lines.append(f"  FINDING {c['id']} (declared, not a failure)")

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from implreg.claims import STALE, VERDICTS, count_verdicts, failure_text, verdict
+from implreg.claims import FAILS, STALE, VERDICTS, count_verdicts, failure_text, verdict
 from implreg.io import atomic_path
 from implreg.report.benchmarks import figure_cost, fmt_duration
 from implreg.report.claims import MISSING, PAPERS, load_claims, short, untested_reason
@@ -56,7 +56,7 @@ def _claim_row(c: dict, reasons: dict[str, int] | None = None) -> dict:
         "id": c.get("id", MISSING),
         "statement": c.get("statement", MISSING),
         "paper": short(paper, 120),
-        "paper_full": _full_json(paper) if len(short(paper, 10_000)) > 120 else "",
+        "paper_full": _full_json(paper) if len(short(paper, 121)) > 120 else "",
         "measured": MISSING if ref and str(measured).startswith("not tested") else _measured_text(measured),
         "measured_full": _full_json(measured) if isinstance(measured, dict | list) else "",
         "expected": short(c.get("expected"), 200),
@@ -162,6 +162,7 @@ def collect(
         "untested_only": [f for f in figures if f["counts"]["passed"] == 0 and f["counts"]["failed"] == 0],
         "provenance": provenance or {},
         "reasons": [{"n": n, "text": text} for text, n in reasons.items()],
+        "fails": FAILS,
     }
 
 

@@ -96,12 +96,13 @@ def cpu_model() -> str:
     return (model or platform.processor() or "unknown CPU") + (f", {vec}" if vec else "") + f", {cores} cores"
 
 
-def provenance(cfg: dict, repo: str | Path | None = None) -> dict:
-    """Provenance of a run; `repo` defaults to the checkout this library is imported from (the workflow's)."""
+def provenance(preset: str, cfg_hash: str, repo: str | Path | None = None) -> dict:
+    """Provenance of a run (``cfg_hash``: `config_hash` of its result settings); `repo` defaults to the checkout
+    this library is imported from (the workflow's)."""
     return {
-        "commit": git_commit(repo or Path(__file__).resolve().parents[3]),
-        "config_hash": config_hash(cfg),
-        "preset": cfg.get("preset", "?"),
+        "commit": git_commit(repo or ROOT),
+        "config_hash": cfg_hash,
+        "preset": preset,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu": cpu_model(),
