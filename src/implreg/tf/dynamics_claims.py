@@ -64,8 +64,10 @@ def instance_checks(
     log_every: int,
     min_loss: float,
     stop_loss: float = 1e-8,
+    init_stds: list[float] | None = None,
 ) -> dict[str, tuple[Any, bool]]:
-    """Every claim's (measured, passed) on one instance. runs: one dict per init (see :func:`dynamics_claims`)."""
+    """Every claim's (measured, passed) on one instance. runs: one dict per init (see :func:`dynamics_claims`);
+    ``init_stds``: the config's inits, which the runs must be (each once)."""
     runs = sorted(runs, key=lambda r: r["init_std"])
     small, large = runs[0], runs[-1]
     r = int(target_rank)
@@ -87,7 +89,12 @@ def instance_checks(
     measured = {**conv, **({"non_finite_logs": nonfinite} if nonfinite else {})}
     if unlogged:
         measured["flagged_converged_but_last_logged_mse_not_below_stop_loss"] = unlogged
-    out["all_runs_converged"] = (measured, all(conv.values()) and not nonfinite and not unlogged)
+    have = [float(x["init_std"]) for x in runs]
+    want = sorted(float(v) for v in init_stds) if init_stds is not None else have
+    same_inits = len(have) == len(want) and np.allclose(have, want, rtol=1e-9)
+    if not same_inits:
+        measured.update(inits_in_results=have, configured=want)
+    out["all_runs_converged"] = (measured, all(conv.values()) and not nonfinite and not unlogged and same_inits)
 
     steps, norms, err = small["log_step"], small["log_top_norms"], small["log_recon_error"]
     cross = threshold_crossings(norms, threshold)
@@ -310,17 +317,10 @@ def dynamics_claims(
     if not isinstance(instances, Mapping):
         instances = {0: list(instances)}
     checks = {
-        seed: instance_checks(runs, target_rank, threshold, order, log_every, min_loss, stop_loss)
+        seed: instance_checks(runs, target_rank, threshold, order, log_every, min_loss, stop_loss, init_stds)
         for seed, runs in instances.items()
     }
     specs = _specs(target_rank, threshold, order)
-    if init_stds is not None:  # each instance's runs must be the config's inits, each once
-        want = sorted(float(v) for v in init_stds)
-        for seed, runs in instances.items():
-            have = sorted(float(x["init_std"]) for x in runs)
-            if not (len(have) == len(want) and np.allclose(have, want, rtol=1e-9)):
-                measured, _ = checks[seed]["all_runs_converged"]
-                checks[seed]["all_runs_converged"] = ({**measured, "inits_in_results": have, "configured": want}, False)
     if final_error_factor is not None:
         paper_err = float(_ref("final_errors")["0.005"])
         bound = paper_err * float(final_error_factor)
