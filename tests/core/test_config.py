@@ -107,6 +107,25 @@ def test_htf_matricizations_must_include_the_root_split(raw):
         resolve(bad)
 
 
+def test_the_dmf_holdout_changes_only_the_depth2_run_seeds(raw, repo):
+    """docs/holdout/dmf_depth2_seeds_10-13.yaml: the depth-2 runs get unused seeds, everything else as configured."""
+    layer = yaml.safe_load((repo / "docs/holdout/dmf_depth2_seeds_10-13.yaml").read_text())
+    cfg, base = resolve(raw, sources=[("holdout.yaml", layer)]), resolve(raw)
+    for key in ("panels", "perturbed_panels"):
+        new, old = cfg["norms"]["dmf"][key], base["norms"]["dmf"][key]
+        for a, b in zip(new, old, strict=True):
+            strip = [{**r, "seed": None} for r in a["runs"]], [{**r, "seed": None} for r in b["runs"]]
+            assert a["depth"] == b["depth"] and strip[0] == strip[1]
+            seeds = {r["seed"] for r in a["runs"]}
+            assert seeds.isdisjoint({r["seed"] for r in b["runs"]}) if a["depth"] == 2 else a == b
+    assert {**cfg["norms"]["dmf"], "panels": None, "perturbed_panels": None} == {
+        **base["norms"]["dmf"],
+        "panels": None,
+        "perturbed_panels": None,
+    }
+    assert {**cfg, "norms": None} == {**base, "norms": None}
+
+
 @pytest.mark.parametrize(
     "name, paper, block",
     [("htf_dynamics_seeds_4-7.yaml", "htf", "dynamics"), ("tf_dynamics_seeds_4-7.yaml", "tf", "dynamics")],

@@ -11,6 +11,7 @@ tests/norms/fixtures/tc_smoke/ (a few lines each).
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import numpy as np
@@ -178,6 +179,51 @@ def test_depth2_swapped_init_labels_fails(fig1_depth2):
     rows, summ = fig1_depth2
     summ = [dict(s, balanced=not s["balanced"]) for s in summ]
     assert "depth2_plateau" in failed(_fig1_claims(rows, summ, 2, float(DMF["stop_loss"])), declared={})
+
+
+def test_depth2_real_default_runs_pass_the_path_claim(fig1_depth2):
+    rows, summ = fig1_depth2
+    claims = _fig1_claims(rows, summ, 2, float(DMF["stop_loss"]))
+    path = next(c for c in claims if c.id == "depth2_plateau_on_path")
+    assert path.passed is True, path.as_dict()
+
+
+def _growing_like_theory(rows, summ, pred):
+    """The runs matching `pred` get a |w11| path that keeps growing like the theory curve, 1/sqrt(loss), scaled to
+    end at the run's own final value: every final value (what depth2_plateau reads) is unchanged."""
+    final_loss = {s["run"]: s["final_loss"] for s in summ}
+    final_w11 = {s["run"]: s["final_w11"] for s in summ}
+    runs = {s["run"] for s in summ if pred(s)}
+    return [
+        dict(r, w11=final_w11[r["run"]] * math.sqrt(final_loss[r["run"]] / r["loss"])) if r["run"] in runs else r
+        for r in rows
+    ]
+
+
+def test_depth2_balanced_runs_growing_at_half_theory_fail_on_path(fig1_depth2):
+    """Issue 31: depth-2 balanced runs still climbing along (half) the theory curve when they stop, with their
+    final value inside the plateau range, used to pass; the path claim fails them, depth2_plateau still passes."""
+    rows, summ = fig1_depth2
+    rows = _growing_like_theory(rows, summ, lambda s: s["balanced"])
+    bad = failed(_fig1_claims(rows, summ, 2, float(DMF["stop_loss"])), declared={})
+    assert "depth2_plateau_on_path" in bad and "depth2_plateau" not in bad
+
+
+def test_depth2_run_shrinking_from_its_init_fails_on_path(fig1_depth2):
+    rows, summ = fig1_depth2
+    first = {}
+    for r in rows:
+        first.setdefault(r["run"], r["w11"])
+    rows = [dict(r, w11=2 * abs(first[r["run"]])) if r["run"] == 1 else r for r in rows]
+    assert "depth2_plateau_on_path" in failed(_fig1_claims(rows, summ, 2, float(DMF["stop_loss"])), declared={})
+
+
+def test_depth2_run_without_a_logged_decade_fails_on_path(fig1_depth2):
+    """A run whose log starts less than a decade of loss above its end has not shown a plateau."""
+    rows, summ = fig1_depth2
+    last = {s["run"]: s["final_loss"] for s in summ}
+    rows = [r for r in rows if r["run"] != 3 or r["loss"] < 5 * last[3]]
+    assert "depth2_plateau_on_path" in failed(_fig1_claims(rows, summ, 2, float(DMF["stop_loss"])), declared={})
 
 
 def test_depth2_one_capped_run_fails(fig1_depth2):
