@@ -158,3 +158,55 @@ rule plot_tf_dynamics:
         findings=findings_of("tf/cp_dynamics"),
     script:
         "../../scripts/tf/plot_tf_dynamics.py"
+
+
+# How often each statement of the dynamics figure holds (issue 30): the same training at other instances and
+# observation counts, then the figure's own claims on each instance alone.
+use rule train_tf_dynamics as train_tf_robustness with:
+    output:
+        history="results/tf/robustness/obs{nobs}/data{dseed}/history.npz",
+    log:
+        "logs/train_tf_robustness/obs{nobs}_data{dseed}.log",
+    benchmark:
+        "benchmarks/out/train_tf_robustness/obs{nobs}_data{dseed}.tsv"
+    wildcard_constraints:
+        nobs=r"\d+",
+        dseed=r"\d+",
+    params:
+        **{
+            **dict(rules.train_tf_dynamics.params.items()),
+            "data": lambda wc: tf_dynamics_data(wc.dseed, wc.nobs),
+        },
+
+
+rule robustness_tf:
+    input:
+        history=expand(
+            "results/tf/robustness/obs{nobs}/data{dseed}/history.npz",
+            nobs=TF_ROB["num_samples"],
+            dseed=TF_ROB["data_seeds"],
+        ),
+    output:
+        pdf="figures/tf/robustness.pdf",
+        png="figures/tf/robustness.png",
+        summary="figures/tf/robustness.json",
+        rates="results/tf/robustness/rates.csv",
+        outcomes="results/tf/robustness/outcomes.csv",
+    log:
+        "logs/robustness_tf/robustness.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        **job_resources("small"),
+    params:
+        **{
+            k: v
+            for k, v in dict(rules.plot_tf_dynamics.params.items()).items()
+            if k not in ("code", "data_seeds")
+        },
+        code=lib_code("scripts/tf/robustness_tf.py"),
+        num_samples=TF_ROB["num_samples"],
+        data_seeds=TF_ROB["data_seeds"],
+    script:
+        "../../scripts/tf/robustness_tf.py"

@@ -6,12 +6,14 @@ TF_NAT = TF["natural"]
 TF_DYN = TF["dynamics"]
 
 
-def tf_dynamics_data(dseed):
-    """make_dataset's arguments for one instance (data seed) of Fig. 2."""
+def tf_dynamics_data(dseed, num_samples=None):
+    """make_dataset's arguments for one instance (data seed) of Fig. 2; `num_samples` for the robustness sweep."""
     return {
         "shape": TF_DYN["shape"],
         "rank": TF_DYN["target_rank"],
-        "num_samples": TF_DYN["num_samples"],
+        "num_samples": (
+            TF_DYN["num_samples"] if num_samples is None else int(num_samples)
+        ),
         "seed": int(dseed),
         "task": TF_DYN["task"],
         "sensing_rank": TF_DYN["sensing_rank"],
@@ -20,6 +22,8 @@ def tf_dynamics_data(dseed):
 
 
 TF_FIGURES = ["figures/tf/cp_dynamics.pdf", "figures/tf/tensor_rank_natural_data.pdf"]
+TF_ROB = TF["robustness"]
+TF_ROBUSTNESS = ["figures/tf/robustness.pdf"]
 
 
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk). Paper: ~2x the pre-flight's

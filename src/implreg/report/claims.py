@@ -143,7 +143,8 @@ def targeted_claims(targets, figures) -> list[str]:
         if t in ("report/index.html", "results/claims_summary.json"):
             return [f.replace(".pdf", ".claims.json") for f in figures]
         for suffix in (".pdf", ".png", ".claims.json"):
-            if t.startswith("figures/") and t.endswith(suffix):
+            # only the figures' own (a robustness target has rates, not a verdict)
+            if t.startswith("figures/") and t.endswith(suffix) and t[: -len(suffix)] + ".pdf" in figures:
                 path = t[: -len(suffix)] + ".claims.json"
                 if path not in out:
                     out.append(path)
