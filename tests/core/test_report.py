@@ -153,6 +153,33 @@ def test_findings_are_counted_apart_shown_first_and_do_not_fail_the_verdict(repo
     assert re.search(r"follow-up</b> <code>ends_hold</code>: passed \(reproduces\)", html)
 
 
+def test_robustness_rates_get_their_section_and_the_finding_its_rate(repo, tmp_path):
+    """Issue 30: the report's "How robust is each statement" section, and a declared finding linked to its rate."""
+    from implreg.claims import Claim
+    from implreg.robustness import instance_outcomes, rate_rows, summary
+
+    a = _claims(tmp_path, "tf", "cp_dynamics", [NEW, FINDING], preset="default")
+    outcomes = instance_outcomes(
+        lambda _k, v: [Claim("order_holds", "smaller init gives lower error", v, "> 0", v > 0)], {0: 1, 1: -1, 2: 1}
+    )
+    rows = rate_rows("2000 observations", outcomes, findings=["order_holds"])
+    rob = tmp_path / "figures/tf/robustness.json"
+    rob.write_text(json.dumps(summary("tf/cp_dynamics", "default", rows, {"data_seeds": [0, 1, 2]})))
+    _png(tmp_path / "figures/tf/robustness.png")
+    out = tmp_path / "report/index.html"
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    prov = {"commit": "abc", "packages": {}}
+    data = build_report(out, claims_files=[a], deviations_files=devs, provenance=prov, robustness_files=[rob])
+    html = out.read_text()
+    assert "How robust is each statement" in html and 'data-robustness="tf"' in html
+    assert "2/3 (67 %, 95 % CI 21-94 %)" in html
+    assert [r["k"] for r in data["findings"][0]["rates"]] == [2]
+    assert re.search(r"How often it holds</b> \(<a href=\"#robustness\">robustness</a>, 2000 observations\): 2/3", html)
+    # without robustness files: no section at all
+    build_report(out, claims_files=[a], deviations_files=devs, provenance=prov)
+    assert "How robust is each statement" not in out.read_text()
+
+
 def test_a_stale_finding_fails_the_verdict_saying_to_remove_it(tmp_path):
     stale = {**FINDING, "passed": True, "verdict": "finding_stale"}
     docs = [json.loads(_claims(tmp_path, "tf", "cp_dynamics", [NEW, stale]).read_text())]
