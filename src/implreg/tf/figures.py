@@ -47,7 +47,9 @@ def plot_natural_figure(rows: list[dict], source_note: str = ""):
                 )
         var = [r["mean"] for r in sel if r["split"] == "variance" and r["variant"] == "original"]
         if var:
-            ax.axhline(var[0], color="tab:green", alpha=0.5, label="variance")
+            # black and dash-dotted: apart from every variant's colour and from the train/test line styles
+            ax.axhline(var[0], color="black", ls="-.", lw=1.2, label="variance of the labels")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # ranks are integers
         ax.set_xlabel("tensor rank")
         ax.set_ylabel("mean error")
         ax.set_ylim(bottom=0)
