@@ -341,6 +341,7 @@ rule plot_tc:
         },
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
+        instance=lambda wc: tc_instance(wc.exp),
         untestable=lambda wc: untestable_of(f"norms/tc_{wc.exp}"),
         findings=lambda wc: findings_of(f"norms/tc_{wc.exp}"),
     script:

@@ -78,7 +78,11 @@ def report_seeds():
         out[fid] = {"init seeds": dmf_seeds}
     for exp, e in TC_EXPERIMENTS.items():
         out[f"norms/tc_{exp}"] = {
-            "target seed": e["target_seed"],
+            "instance": (
+                "the paper's"
+                if TC["instance"] == "paper"
+                else f"seeded, target seed {e['target_seed']}"
+            ),
             "run seed": TC["seed"],
         }
     out["tf/cp_dynamics"] = {
