@@ -113,8 +113,8 @@ def report_subcategory(wildcards):
     if s.startswith("tc_"):
         return "Fig. 2 / appendix B"
     return {
-        "cp_dynamics": "Fig. 2",
-        "tensor_rank_natural_data": "Fig. 3",
+        "cp_dynamics": "Fig. 3",
+        "tensor_rank_natural_data": "Fig. 4",
         "incremental_learning_mf_cp_ht": "Fig. 1 (dynamics)",
         "ht_local_components_matricizations": "Appendix (HT dynamics)",
     }.get(s, "locality")
