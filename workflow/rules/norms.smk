@@ -139,7 +139,7 @@ rule plot_dmf_norms:
             "figures/norms/dmf_norms_rank.png",
             caption="../report/dmf_norms.rst",
             category="norms",
-            subcategory="Fig. 1",
+            subcategory="Fig. 1 companion (not a paper figure)",
         ),
         claims="figures/norms/dmf_norms_rank.claims.json",
     log:

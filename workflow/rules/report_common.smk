@@ -108,6 +108,8 @@ def report_subcategory(wildcards):
     s = wildcards.slug
     if s.startswith("dmf_perturbed"):
         return "appendix A"
+    if s == "dmf_norms_rank":
+        return "Fig. 1 companion (not a paper figure)"
     if s.startswith("dmf_"):
         return "Fig. 1"
     if s.startswith("tc_"):
