@@ -218,6 +218,9 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
         if col == 0:
             ax.legend(fontsize=6)
             ax2.legend(fontsize=6)
+    fig.suptitle(
+        "Norms grow, rank surrogates fall (this pipeline's companion to Fig. 1, not a paper figure)", fontsize=9
+    )
     fig.tight_layout()
     return fig
 
