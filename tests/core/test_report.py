@@ -364,3 +364,39 @@ def test_provenance_lists_every_package_the_code_imports_derived_from_it():
     assert {"scipy", "llvmlite", "pyyaml", "torch", "numpy", "matplotlib", "snakemake", "jinja2"} <= names
     assert len(names) == len(imported_distributions())  # one entry per project
     assert all(v != "not installed" for v in package_versions().values())
+
+
+def test_deviations_are_shown_for_the_figures_preset_only(repo, tmp_path):
+    """Issue 28 item 2: a smoke report does not describe the default preset's reductions, and says it is a smoke run."""
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    prov = {"commit": "abc", "packages": {}}
+    shown = {}
+    for preset in ("smoke", "default"):
+        a = _claims(tmp_path / preset, "norms", "tc_rank3_order4", [NEW], preset=preset)
+        data = build_report(tmp_path / preset / "index.html", claims_files=[a], deviations_files=devs, provenance=prov)
+        shown[preset] = [d["what"] for d in data["figures"][0]["deviations"]]
+    assert any("default preset runs this figure from init 1e-2 only" in w for w in shown["default"])
+    assert not any("default preset runs this figure" in w for w in shown["smoke"])
+    assert any(w.startswith("The smoke preset runs") for w in shown["smoke"])
+    assert not any(w.startswith("The smoke preset runs") for w in shown["default"])
+
+
+def test_a_deviation_for_an_unknown_preset_is_refused(tmp_path):
+    bad = tmp_path / "x.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "paper": "x",
+                "title": "t",
+                "authors": "a",
+                "venue": "v",
+                "arxiv": "1",
+                "code": "c",
+                "scope": "s",
+                "figures": {"f": "F"},
+                "deviations": [{"figures": "all", "what": "w", "why": "y", "effect": "e", "presets": ["defualt"]}],
+            }
+        )
+    )
+    with pytest.raises(ConfigError, match="presets"):
+        load_deviations(bad)

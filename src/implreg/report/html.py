@@ -134,7 +134,7 @@ def collect(
                 "png_name": png_of_claims(path).name,
                 "claims": [_claim_row(c, reasons) for c in doc["claims"]],
                 "counts": count_verdicts(doc["claims"]),
-                "deviations": deviations_of(pmeta, slug) if pmeta else [],
+                "deviations": deviations_of(pmeta, slug, doc["preset"]) if pmeta else [],
                 "cost": {
                     **cost,
                     "total": fmt_duration(cost["total_s"]),
