@@ -26,6 +26,7 @@ from typing import Any
 
 from implreg.errors import ConfigError
 from implreg.io import read_json, write_json
+from implreg.registry import made_by
 
 UNDECLARED_NULL = (
     "the run left this claim untestable, which counts as a failure: only the preset may declare a claim "
@@ -226,9 +227,14 @@ def write_claims(
     instance: what the figure's numbers were computed on, where a preset can choose (the norms tensor
     completion: the paper's own instance or a seeded draw), written as the file's ``instance``."""
     finalize(claims, untestable_declared, figure, findings)
+    try:  # the figure's rules, plot script, training and claims functions, from its paper's registry
+        made = {"made_by": made_by(figure)}
+    except KeyError:  # a figure a user added to the config without a registry row
+        made = {}
     doc = {
         "figure": figure,
         "preset": preset,
+        **made,
         **({"instance": dict(instance)} if instance else {}),
         "untestable_declared": dict(untestable_declared or {}),
         **({"findings_declared": dict(findings)} if findings else {}),

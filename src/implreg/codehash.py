@@ -43,6 +43,7 @@ def _imported(path: Path) -> frozenset[str]:
 DATA_OF = {
     "implreg/paper_values.py": "implreg/{wing}/paper_values.yaml",
     "implreg/report/html.py": "implreg/report/templates/*.j2",
+    "implreg/registry.py": "implreg/{wing}/registry.py",  # made_by reads the wing's table by name
 }
 
 

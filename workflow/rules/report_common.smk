@@ -1,7 +1,9 @@
 # Helpers of report.smk: which benchmark files and seeds stand behind each figure, where its claims table sits.
 
 
-REPORT_PAPERS = ["norms", "tf", "htf"]
+from implreg import registry as _registry
+
+REPORT_PAPERS = list(_registry.PAPERS)
 REPORT_DEVIATIONS = [repo_file(f"docs/deviations/{p}.yaml") for p in REPORT_PAPERS]
 REPORT_TEMPLATES = [
     repo_file(f"src/implreg/report/templates/{t}")
@@ -16,18 +18,22 @@ def _bench(rule, name):
 def report_benchmarks():
     """Figure id -> the benchmark files of the jobs that trained and measured it (read if present)."""
     out = {}
+    # the rules of each figure's cost: its registry row (implreg/<paper>/registry.py)
+    rules_of = lambda fid: _registry.entry(fid).benchmarks
     for d in DMF_DEPTHS:
-        out[f"norms/dmf_unobserved_entry_depth{d}"] = [
-            _bench(rule, f"main_depth{d}") for rule in ("train_dmf", "solve_dmf_flow")
-        ]
+        fid = f"norms/dmf_unobserved_entry_depth{d}"
+        out[fid] = [_bench(rule, f"main_depth{d}") for rule in rules_of(fid)]
     out["norms/dmf_norms_rank"] = [
-        _bench("train_dmf", f"main_depth{d}") for d in DMF_DEPTHS
+        _bench(rule, f"main_depth{d}")
+        for d in DMF_DEPTHS
+        for rule in rules_of("norms/dmf_norms_rank")
     ]
     for d in DMF_PERTURBED_DEPTHS:
-        out[f"norms/dmf_perturbed_unobserved_entry_depth{d}"] = [
+        fid = f"norms/dmf_perturbed_unobserved_entry_depth{d}"
+        out[fid] = [
             _bench(rule, f"perturbed_eps{fmt_num(e)}_depth{d}")
             for e in DMF["perturbed_epsilons"]
-            for rule in ("train_dmf", "solve_dmf_flow")
+            for rule in rules_of(fid)
         ]
     for exp in TC_EXPERIMENTS:
         inits = [fmt_num(i) for i in tc_init_stds(exp)]
@@ -104,19 +110,8 @@ def report_seeds():
 
 
 def report_subcategory(wildcards):
-    """The claims table sits beside its figure in the Snakemake report."""
-    s = wildcards.slug
-    if s.startswith("dmf_perturbed"):
-        return "appendix A"
-    if s == "dmf_norms_rank":
-        return "Fig. 1 companion (not a paper figure)"
-    if s.startswith("dmf_"):
-        return "Fig. 1"
-    if s.startswith("tc_"):
-        return "Fig. 2 / appendix B"
-    return {
-        "cp_dynamics": "Fig. 3",
-        "tensor_rank_natural_data": "Fig. 4",
-        "incremental_learning_mf_cp_ht": "Fig. 1 (dynamics)",
-        "ht_local_components_matricizations": "Appendix (HT dynamics)",
-    }.get(s, "locality")
+    """The claims table sits beside its figure in the Snakemake report, under its paper figure (the registry)."""
+    try:
+        return _registry.entry(f"{wildcards.paper}/{wildcards.slug}").paper_figure
+    except KeyError:  # a figure a user configured without a registry row
+        return "other"

@@ -1,0 +1,126 @@
+"""The figure registries (implreg/<paper>/registry.py) and everything derived from or checked against them
+(issue 26): figures/README.md, the README's figure table, docs/layout.md's map, the deviations files, the
+pre-flight, the rules, the claims files' made_by."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import re
+
+import pytest
+import yaml
+
+from implreg import registry
+from implreg.registry import PAPERS, entry, figures, figures_readme_rows, made_by
+
+ROWS = [(p, f) for p in PAPERS for f in figures(p)]
+IDS = [f"{p}/{f.slug}" for p, f in ROWS]
+
+
+def _resolve(dotted: str):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+@pytest.mark.parametrize("paper, fig", ROWS, ids=IDS)
+def test_every_row_names_code_that_exists(repo, paper, fig):
+    assert callable(_resolve(fig.training)) and callable(_resolve(fig.claims))
+    assert (repo / fig.script).is_file()
+    rules_text = "\n".join(p.read_text() for p in (repo / "workflow/rules").glob("*.smk"))
+    defined = set(re.findall(r"^(?:rule|checkpoint) (\w+):", rules_text, re.M))
+    defined |= set(re.findall(r"^use rule \w+ as (\w+)", rules_text, re.M))
+    assert set(fig.rules) <= defined, set(fig.rules) - defined
+    assert set(fig.benchmarks) <= set(fig.rules)
+    assert fig.rules[-1].startswith("plot_")
+
+
+def test_every_plot_rule_is_some_figures_last_rule(repo):
+    rules_text = "\n".join(p.read_text() for p in (repo / "workflow/rules").glob("*.smk"))
+    plot_rules = set(re.findall(r"^rule (plot_\w+):", rules_text, re.M))
+    assert plot_rules == {f.rules[-1] for _, f in ROWS}
+
+
+def test_figures_readme_table_is_generated_from_the_registries(repo):
+    text = (repo / "figures/README.md").read_text()
+    table = [ln for ln in text.splitlines() if ln.startswith("| `")]
+    assert table == figures_readme_rows(), "regenerate the table from implreg.registry.figures_readme_rows()"
+
+
+def _readme_targets(repo):
+    text = (repo / "README.md").read_text()
+    section = text[text.index("## Figures") : text.index("## Presets")]
+    return {i for t in re.findall(r"`figures/([a-z0-9_/{},]+)\.pdf`", section) for i in _expand(t)}
+
+
+def test_readme_figure_table_and_registries_cover_each_other(repo):
+    targets = _readme_targets(repo)
+    for fid in targets:
+        entry(fid)  # KeyError names a README figure without a registry row
+    for paper, fig in ROWS:
+        assert any(fig.pattern(paper).fullmatch(t) for t in targets), f"README's table lacks {paper}/{fig.slug}"
+
+
+def test_layout_docs_map_agrees_with_the_registries(repo):
+    text = (repo / "docs/layout.md").read_text()
+    rows = [
+        [c.strip().strip("`") for c in ln.strip("|").split("|")] for ln in text.splitlines() if ln.startswith("| `")
+    ]
+    for paper, fig in ROWS:
+        mine = [r for r in rows if any(fig.pattern(paper).fullmatch(i) for i in _expand(r[0]))]
+        assert mine, f"docs/layout.md's map lacks {paper}/{fig.slug}"
+        for r in mine:
+            assert r[1] == fig.rules[-1] and "implreg." + r[3] == fig.claims, (r, fig)
+
+
+def _expand(cell: str) -> list[str]:
+    """`norms/tc_rank{1,3}_order{3,4}` -> its four ids (shell-style braces)."""
+    cell = cell.split("`", maxsplit=1)[0].split(" ", maxsplit=1)[0]
+    parts = re.split(r"\{([^}]*)\}", cell)
+    choices = [[p] if i % 2 == 0 else p.split(",") for i, p in enumerate(parts)]
+    return ["".join(c) for c in itertools.product(*choices)]
+
+
+def test_deviation_files_name_exactly_the_registered_figures(repo):
+    for paper in PAPERS:
+        doc = yaml.safe_load((repo / f"docs/deviations/{paper}.yaml").read_text())
+        for slug in doc["figures"]:
+            entry(f"{paper}/{slug}")
+        for fig in figures(paper):
+            assert any(fig.pattern(paper).fullmatch(f"{paper}/{s}") for s in doc["figures"]), (paper, fig.slug)
+
+
+def test_every_training_rule_has_a_preflight_probe(repo):
+    text = (repo / "workflow/rules/preflight.smk").read_text()
+    probes = set(re.findall(r"^(?:rule|use rule \w+ as) preflight_(\w+)", text, re.M))
+    trainings = {r for _, f in ROWS for r in f.rules if r.startswith("train_")}
+    assert trainings <= probes, trainings - probes
+
+
+def test_made_by_comes_from_the_row_and_unknown_figures_have_none():
+    got = made_by("norms/dmf_unobserved_entry_depth3")
+    assert got["training"] == "implreg.norms.dmf.train_dmf" and got["rules"][-1] == "plot_dmf_entry"
+    assert entry("htf/locality_pathfinder_resnet34").slug == "locality_{task}_resnet34"
+    with pytest.raises(KeyError, match="no figure registry"):
+        entry("norms/tc_myexperiment")
+    with pytest.raises(KeyError):
+        registry.figures("nope")
+
+
+def test_write_claims_records_made_by(tmp_path):
+    from implreg.claims import Claim, write_claims
+
+    doc = write_claims(
+        tmp_path / "c.json",
+        "tf/cp_dynamics",
+        "smoke",
+        [Claim("x", "x", 1, "", True, paper=1, tolerance_reason="exact")],
+    )
+    assert doc["made_by"]["claims"] == "implreg.tf.dynamics_claims.dynamics_claims"
+    doc = write_claims(
+        tmp_path / "d.json",
+        "norms/tc_myexperiment",
+        "smoke",
+        [Claim("x", "x", 1, "", True, paper=1, tolerance_reason="exact")],
+    )
+    assert "made_by" not in doc
