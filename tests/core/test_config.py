@@ -137,3 +137,25 @@ def test_the_holdout_files_are_valid_overrides(raw, repo, name, paper, block):
     assert cfg[paper][block]["data_seeds"] == [4, 5, 6, 7] and base[paper][block]["data_seeds"] == [0, 1, 2, 3]
     assert {**cfg[paper][block], "data_seeds": None} == {**base[paper][block], "data_seeds": None}
     assert {**cfg, paper: None} == {**base, paper: None}
+
+
+def test_schema_defaults_are_config_yamls_values(repo):
+    """Issue 26 item 4: a schema default that disagrees with config.yaml misleads whoever reads the schema. Lists
+    of records (panels, experiments) default to [] there: config.yaml supplies them."""
+    schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text())
+    cfg = yaml.safe_load((repo / "config.yaml").read_text())
+    bad = []
+
+    def walk(sch, c, path):
+        for key, sub in sch.get("properties", {}).items():
+            if key == "presets" or not isinstance(c, dict) or key not in c:
+                continue
+            items = sub.get("items", {})
+            records = sub.get("type") == "array" and (items.get("type") == "object" or "$ref" in items)
+            if "default" in sub and sub.get("type") != "object" and not records and sub["default"] != c[key]:
+                bad.append(f"{path}{key}: schema {sub['default']!r}, config.yaml {c[key]!r}")
+            if sub.get("type") == "object":
+                walk(sub, c[key], f"{path}{key}.")
+
+    walk(schema, cfg, "")
+    assert not bad, bad
