@@ -1,29 +1,6 @@
 # Dataset acquisition and synthetic data generation.
 
 
-rule make_tc_target:
-    input:
-        unpack(tc_instance_input),
-    output:
-        target="results/norms/tc/{exp}/target.npz",
-    log:
-        "logs/make_tc_target/{exp}.log",
-    conda:
-        CONDA_ENV
-    threads: job_threads("small")
-    resources:
-        **job_resources("small"),
-    params:
-        code=lib_code("scripts/norms/make_tc_target.py"),
-        instance=TC["instance"],
-        order=lambda wc: tc_exp(wc.exp)["order"],
-        dim=lambda wc: tc_exp(wc.exp)["dim"],
-        rank=lambda wc: tc_exp(wc.exp)["target_rank"],
-        seed=lambda wc: tc_target_seed(wc.exp),
-    script:
-        "../../scripts/norms/make_tc_target.py"
-
-
 # Fake (smoke) and real IDX files live in different folders (results/data/fake|real/<dataset>/), so a preset
 # switch never meets the other kind's files. The four files are outputs too: deleting one reruns the step.
 rule make_fake_idx:

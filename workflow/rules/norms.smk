@@ -218,6 +218,30 @@ rule plot_dmf_perturbed:
         "../../scripts/norms/plot_dmf_perturbed.py"
 
 
+# The target tensor of one tensor-completion experiment: the paper's own instance, or a seeded draw.
+rule make_tc_target:
+    input:
+        unpack(tc_instance_input),
+    output:
+        target="results/norms/tc/{exp}/target.npz",
+    log:
+        "logs/make_tc_target/{exp}.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        **job_resources("small"),
+    params:
+        code=lib_code("scripts/norms/make_tc_target.py"),
+        instance=TC["instance"],
+        order=lambda wc: tc_exp(wc.exp)["order"],
+        dim=lambda wc: tc_exp(wc.exp)["dim"],
+        rank=lambda wc: tc_exp(wc.exp)["target_rank"],
+        seed=lambda wc: tc_target_seed(wc.exp),
+    script:
+        "../../scripts/norms/make_tc_target.py"
+
+
 rule train_tc:
     input:
         target="results/norms/tc/{exp}/target.npz",
