@@ -1,6 +1,8 @@
 # Helpers of norms.smk: config sections, paths, per-run params, target lists and job sizes.
 
 
+from implreg.norms.robustness import grid_runs as _norms_grid_runs
+
 NORMS = CFG["norms"]
 DMF = NORMS["dmf"]
 TC = NORMS["tc"]
@@ -68,6 +70,19 @@ NORMS_FIGURES = (
     + expand("figures/norms/tc_{exp}.pdf", exp=list(TC_EXPERIMENTS))
 )
 
+
+# How often the statements hold (issue 30): Fig. 2's claims over seeded target instances, and GD vs its gradient
+# flow at one loss over an (init, lr) grid of Fig. 1's problem (all runs in one job).
+NORMS_ROB = NORMS["robustness"]
+NORMS_ROB_TC = NORMS_ROB["tc"]
+NORMS_ROB_DMF = NORMS_ROB["dmf"]
+NORMS_ROB_DMF_RUNS = _norms_grid_runs(
+    NORMS_ROB_DMF["inits"],
+    NORMS_ROB_DMF["lrs"],
+    NORMS_ROB_DMF["seeds"],
+    NORMS_ROB_DMF["balanced"],
+)
+NORMS_ROBUSTNESS = ["figures/norms/robustness.pdf"]
 
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
 # Paper sizes of the training rules: ~2x the pre-flight's prediction at the step cap and its peak memory

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.ticker import NullLocator
 
 from implreg.plotting.style import apply_style, draw_paper_markers
 
@@ -274,4 +275,65 @@ def plot_tc_figure(runs_by_init, linear, title, markers=None):
     fig.legend([handles[lab] for lab in labels], labels, fontsize=7, loc="lower center", ncol=ncol, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.05 + 0.045 * ((len(labels) + ncol - 1) // ncol), 1, 1))
+    return fig
+
+
+def _draw_w11_vs_lr(ax, summary: dict, balanced: bool, level: float) -> None:
+    """|w11| at the loss level vs lr, one line per init (median, min-max band over seeds), and the flow's value
+    from the same inits (median, min-max over seeds) dashed as the lr -> 0 limit."""
+    keys = sorted((k for k in summary if k[0] == balanced), key=lambda k: -k[1])
+    cmap = plt.get_cmap("viridis")
+    lrs_all = sorted({lr for k in keys for lr in summary[k]["gd"]})
+    for n, key in enumerate(keys):
+        colour = cmap(n / max(len(keys) - 1, 1) * 0.9)
+        gd = summary[key]["gd"]
+        lrs = sorted(gd)
+        med, lo, hi = (np.array([gd[lr][i] for lr in lrs]) for i in range(3))
+        ax.plot(lrs, med, "o-", color=colour, ms=4, label=f"GD, init {key[1]:g}")
+        ax.fill_between(lrs, lo, hi, color=colour, alpha=0.18, lw=0)
+        f_med, f_lo, f_hi = summary[key]["flow"]
+        ax.axhline(f_med, color=colour, ls="--", lw=1.1)
+        ax.axhspan(f_lo, f_hi, color=colour, alpha=0.08, lw=0)
+    ax.axhline(
+        1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0, label=f"1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}"
+    )
+    ax.plot([], [], "k--", lw=1.1, label="gradient flow, same inits (lr -> 0)")
+    ax.set_xscale("log")
+    if lrs_all:
+        ax.set_xlim(min(lrs_all) / 1.5, max(lrs_all) * 1.5)
+        ax.set_xticks(lrs_all, [f"{lr:g}" for lr in lrs_all], fontsize=7)
+        ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"|w11| at loss {level:g}")
+    ax.set_ylim(bottom=0)
+    ax.set_title(("balanced" if balanced else "non-balanced") + " inits: median, min-max over seeds", fontsize=8)
+    ax.legend(fontsize=6.5, loc="lower left")
+
+
+def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level: float, depth: int, tc_title: str):
+    """The norms robustness figure: top, GD's |w11| at the loss level vs lr per init with the gradient flow's value
+    as the limit (one panel per kind of init); middle, the rate at which GD agrees with its flow per (init, lr)
+    cell; bottom, the rates of Fig. 2's statements over target instances (forest plots, Wilson 95 % intervals)."""
+    from implreg.robustness import draw_rates
+
+    apply_style()
+    kinds = sorted({k[0] for k in summary})
+    h_dmf, h_tc = 0.2 * len(dmf_rates) + 0.8, 0.22 * len(tc_rates) + 0.8
+    fig = plt.figure(figsize=(8.5, 3.2 + h_dmf + h_tc))
+    grid = fig.add_gridspec(3, max(len(kinds), 1), height_ratios=[3.2, h_dmf, h_tc])
+    for n, balanced in enumerate(kinds):
+        _draw_w11_vs_lr(fig.add_subplot(grid[0, n]), summary, balanced, level)
+    if dmf_rates:
+        draw_rates(
+            fig.add_subplot(grid[1, :]),
+            dmf_rates,
+            f"depth-{depth} DMF: GD's |w11| at loss {level:g} agrees with its gradient flow, per cell (instances: "
+            "seeds; other checks shown only where they failed)",
+            label=lambda r: (
+                r["setting"] if r["claim"] == "gd_w11_agrees_with_flow" else f"{r['claim']} @ {r['setting']}"
+            ),
+        )
+    if tc_rates:
+        draw_rates(fig.add_subplot(grid[2, :]), tc_rates, tc_title, label=lambda r: r["claim"])
+    fig.tight_layout()
     return fig
