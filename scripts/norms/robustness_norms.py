@@ -74,7 +74,7 @@ def main(io):
     write_json(io.output.summary, doc)
     # the forest draws the agreement of every cell, and the other checks only where they did not always hold
     shown = [r for r in dmf_rates if r["claim"] == "gd_w11_agrees_with_flow" or r["k"] < r["n"]]
-    tc_title = f"{tc['figure']} ({p.tc_experiment}): how often each statement holds, {len(p.target_seeds)} targets"
+    tc_title = f"{tc['figure']}: how often each of its statements holds over {len(p.target_seeds)} targets"
     fig = plot_robustness_figure(w11_summary(table), shown, tc_rates, float(d["level"]), int(d["depth"]), tc_title)
     save_figure(fig, io.output.pdf, io.output.png)
 

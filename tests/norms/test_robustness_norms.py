@@ -93,9 +93,9 @@ def test_grid_runs_order_and_refusals():
     assert len(runs) == 16
     assert runs[0] == {"lr": 6e-3, "init": 1e-3, "balanced": False, "seed": 100}
     assert runs[1]["seed"] == 101 and runs[2]["lr"] == 3e-3 and runs[8]["balanced"] is True
-    with pytest.raises(ConfigError, match="norms.robustness.dmf.lrs"):
+    with pytest.raises(ConfigError, match=r"norms\.robustness\.dmf\.lrs"):
         grid_runs([1e-3], [6e-3, 6e-3], [0], [True])
-    with pytest.raises(ConfigError, match="norms.robustness.dmf.seeds"):
+    with pytest.raises(ConfigError, match=r"norms\.robustness\.dmf\.seeds"):
         grid_runs([1e-3], [6e-3], [], [True])
 
 

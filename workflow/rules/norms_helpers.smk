@@ -84,6 +84,24 @@ NORMS_ROB_DMF_RUNS = _norms_grid_runs(
 )
 NORMS_ROBUSTNESS = ["figures/norms/robustness.pdf"]
 
+
+def _norms_tc_robustness_claim_params():
+    """plot_tc's claim parameters for the robustness experiment, so its claims are the figure's with the figure's
+    settings (called by norms_robustness.smk, once norms.smk has defined plot_tc)."""
+    from types import SimpleNamespace
+
+    wc = SimpleNamespace(exp=NORMS_ROB_TC["experiment"])
+    keep = (
+        *("init_stds", "target_rank", "rank_from", "error_from", "error_factor"),
+        *("init_ordering", "grid", "figure", "untestable", "findings"),
+    )
+    return {
+        k: (v(wc) if callable(v) else v)
+        for k, v in rules.plot_tc.params.items()
+        if k in keep
+    }
+
+
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).
 # Paper sizes of the training rules: ~2x the pre-flight's prediction at the step cap and its peak memory
 # (docs/scaling.md): DMF < 1 CPU-min per job; TC up to 8.6 CPU-h (order 4, 1e6 steps), 0.4 GB.

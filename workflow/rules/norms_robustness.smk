@@ -110,22 +110,6 @@ rule solve_dmf_robustness_flow:
         "../../scripts/norms/solve_dmf_robustness_flow.py"
 
 
-def _norms_tc_robustness_claim_params():
-    """plot_tc's claim parameters for the robustness experiment: the figure's claims, with the figure's settings."""
-    from types import SimpleNamespace
-
-    wc = SimpleNamespace(exp=NORMS_ROB_TC["experiment"])
-    keep = (
-        *("init_stds", "target_rank", "rank_from", "error_from", "error_factor"),
-        *("init_ordering", "grid", "figure", "untestable", "findings"),
-    )
-    return {
-        k: (v(wc) if callable(v) else v)
-        for k, v in rules.plot_tc.params.items()
-        if k in keep
-    }
-
-
 rule robustness_norms:
     input:
         tc_runs=expand(

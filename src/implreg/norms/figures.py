@@ -327,8 +327,8 @@ def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level
         draw_rates(
             fig.add_subplot(grid[1, :]),
             dmf_rates,
-            f"depth-{depth} DMF: GD's |w11| at loss {level:g} agrees with its gradient flow, per cell (instances: "
-            "seeds; other checks shown only where they failed)",
+            f"depth-{depth} DMF: GD's |w11| at loss {level:g} agrees with its gradient flow (per cell, over seeds; "
+            "other checks only where they failed)",
             label=lambda r: (
                 r["setting"] if r["claim"] == "gd_w11_agrees_with_flow" else f"{r['claim']} @ {r['setting']}"
             ),
