@@ -1,9 +1,16 @@
 """Norms robustness: Fig. 2's claims over target instances, and GD vs its gradient flow over an (init, lr) grid."""
 
 from implreg.cli import job_io, paths, run
-from implreg.io import read_csv_rows, read_json, write_csv, write_json
+from implreg.io import read_csv_rows, read_json, read_npz, write_csv, write_json
 from implreg.norms.figures import plot_robustness_figure
-from implreg.norms.robustness import cell_setting, dmf_cells, dmf_run_claims, tc_instance_claims, w11_summary
+from implreg.norms.robustness import (
+    cell_setting,
+    check_distinct_targets,
+    dmf_cells,
+    dmf_run_claims,
+    tc_instance_claims,
+    w11_summary,
+)
 from implreg.plotting.style import save_figure
 from implreg.robustness import instance_outcomes, outcome_rows, rate_rows, summary
 
@@ -12,6 +19,7 @@ IO = job_io(
     inputs={
         "tc_runs": "measure_tc_robustness CSVs, target seed outer, init inner (the params' order)",
         "tc_linear": "measure_tc_linear_robustness CSVs, one per target seed",
+        "tc_targets": "make_tc_robustness_target .npz files, one per target seed (checked distinct)",
         "dmf": "solve_dmf_robustness_flow JSON (one row per run of the grid)",
     },
     outputs={
@@ -36,6 +44,11 @@ def main(io):
     p = io.params
     tc = p.tc
     # tensor completion: every target instance alone through the figure's claims
+    targets = {}
+    for seed, path in zip(p.target_seeds, paths(io.input.tc_targets), strict=True):
+        with read_npz(path, ("tensor",)) as z:
+            targets[int(seed)] = z["tensor"]
+    check_distinct_targets(targets)
     files = iter(paths(io.input.tc_runs))
     instances = {}
     for seed, linear in zip(p.target_seeds, paths(io.input.tc_linear), strict=True):

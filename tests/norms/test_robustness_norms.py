@@ -191,3 +191,14 @@ def test_robustness_figure_draws_every_panel(small_grid):
     assert len(fig.axes) == 3  # one |w11| panel (balanced only), the DMF forest, the tc forest
     line = fig.axes[0].get_lines()[0]
     assert np.allclose(line.get_xdata(), [3e-3, 6e-3])
+
+
+def test_a_repeated_target_is_refused():
+    """A target rule that ignored its seed would hand every 'instance' the same tensor: refused, not counted."""
+    from implreg.cp import make_cp_target
+    from implreg.norms.robustness import check_distinct_targets
+
+    a, b = (make_cp_target(3, 4, 1, s)[0] for s in (100, 101))
+    check_distinct_targets({100: a, 101: b})
+    with pytest.raises(ConfigError, match="100 and 102 gave the same tensor"):
+        check_distinct_targets({100: a, 101: b, 102: a.copy()})

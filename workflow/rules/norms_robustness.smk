@@ -4,6 +4,8 @@
 # How often the statements hold: Fig. 2's training, measures and claims on seeded target instances
 # (seeds of norms.robustness.tc, never the figures'), and Fig. 1's problem over an (init, lr) grid against the
 # gradient flow. The existing rules are reused as they are, only their paths and the instance's seed changed.
+# Targets must stay seeded draws: should make_tc_target gain a switch to a fixed instance (norms.tc.instance), set
+# it to the seeded draw here; robustness_norms refuses two target seeds that gave the same tensor.
 use rule make_tc_target as make_tc_robustness_target with:
     output:
         target="results/norms/robustness/tc/{exp}/target{tseed}/target.npz",
@@ -120,6 +122,11 @@ rule robustness_norms:
         ),
         tc_linear=expand(
             "results/norms/robustness/tc/{exp}/target{tseed}/linear.csv",
+            exp=NORMS_ROB_TC["experiment"],
+            tseed=NORMS_ROB_TC["target_seeds"],
+        ),
+        tc_targets=expand(
+            "results/norms/robustness/tc/{exp}/target{tseed}/target.npz",
             exp=NORMS_ROB_TC["experiment"],
             tseed=NORMS_ROB_TC["target_seeds"],
         ),

@@ -47,6 +47,20 @@ def tc_instance_claims(
     return [c for c in claims if c.id not in skip]
 
 
+def check_distinct_targets(targets: Mapping[int, np.ndarray]) -> None:
+    """Refuse two target seeds that gave the same tensor: a repeated instance would count twice in k/n (e.g. a
+    target rule that ignores its seed and returns one fixed instance)."""
+    seen: dict[bytes, int] = {}
+    for seed, tensor in targets.items():
+        key = np.ascontiguousarray(tensor).tobytes()
+        if key in seen:
+            raise ConfigError(
+                f"robustness: target seeds {seen[key]} and {seed} gave the same tensor; the instances must be "
+                "distinct seeded draws (norms.robustness.tc.target_seeds; check make_tc_robustness_target's params)."
+            )
+        seen[key] = seed
+
+
 # ---------------------------------------------------------------------------------------------------------- dmf
 
 
