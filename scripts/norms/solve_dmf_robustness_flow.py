@@ -5,7 +5,7 @@ from implreg.io import write_json
 from implreg.norms.dmf import DMFProblem
 from implreg.norms.dmf_measures import load_history, measure
 from implreg.norms.flow import FlowSettings
-from implreg.norms.robustness import gd_vs_flow_at_level
+from implreg.norms.flow_at_level import gd_vs_flow_at_level
 
 IO = job_io(
     __doc__,

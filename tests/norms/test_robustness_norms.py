@@ -12,11 +12,11 @@ from implreg.errors import ConfigError
 from implreg.norms.dmf import PAPER_OPTIONS, DMFProblem, DMFRun, train_dmf
 from implreg.norms.dmf_measures import measure
 from implreg.norms.flow import FlowSettings
+from implreg.norms.flow_at_level import gd_vs_flow_at_level
 from implreg.norms.robustness import (
     cell_setting,
     dmf_cells,
     dmf_run_claims,
-    gd_vs_flow_at_level,
     grid_runs,
     tc_instance_claims,
     w11_summary,
@@ -140,6 +140,7 @@ def test_dmf_cells_group_by_cell_and_refuse_a_seed_twice():
         dmf_cells([*table, _row(seed=100)])
     summary = w11_summary([_row(seed=100, gd_w11=60.0), _row(seed=101, gd_w11=70.0), _row(seed=102, gd_w11=65.0)])
     assert summary[(True, 1e-5)]["gd"][3e-3] == (65.0, 60.0, 70.0)
+    assert summary[(True, 1e-5)]["ratio"][3e-3] == pytest.approx((65 / 70.69, 60 / 70.69, 70 / 70.69))
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +189,7 @@ def test_robustness_figure_draws_every_panel(small_grid):
         "x", instance_outcomes(lambda _k, v: dmf_run_claims(v, LEVEL, RTOL), dmf_cells(table)[(True, 1e-3, 3e-3)])
     )
     fig = plot_robustness_figure(w11_summary(table), rates, rates[:1], LEVEL, 3, "tc")
-    assert len(fig.axes) == 3  # one |w11| panel (balanced only), the DMF forest, the tc forest
+    assert len(fig.axes) == 4  # |w11| and GD/flow panels (balanced only), the DMF forest, the tc forest
     line = fig.axes[0].get_lines()[0]
     assert np.allclose(line.get_xdata(), [3e-3, 6e-3])
 

@@ -278,36 +278,50 @@ def plot_tc_figure(runs_by_init, linear, title, markers=None):
     return fig
 
 
-def _draw_w11_vs_lr(ax, summary: dict, balanced: bool, level: float) -> None:
-    """|w11| at the loss level vs lr, one line per init (median, min-max band over seeds), and the flow's value
-    from the same inits (median, min-max over seeds) dashed as the lr -> 0 limit."""
-    keys = sorted((k for k in summary if k[0] == balanced), key=lambda k: -k[1])
+def _init_colours(keys):
     cmap = plt.get_cmap("viridis")
-    lrs_all = sorted({lr for k in keys for lr in summary[k]["gd"]})
-    for n, key in enumerate(keys):
-        colour = cmap(n / max(len(keys) - 1, 1) * 0.9)
-        gd = summary[key]["gd"]
-        lrs = sorted(gd)
-        med, lo, hi = (np.array([gd[lr][i] for lr in lrs]) for i in range(3))
-        ax.plot(lrs, med, "o-", color=colour, ms=4, label=f"GD, init {key[1]:g}")
-        ax.fill_between(lrs, lo, hi, color=colour, alpha=0.18, lw=0)
-        f_med, f_lo, f_hi = summary[key]["flow"]
-        ax.axhline(f_med, color=colour, ls="--", lw=1.1)
-        ax.axhspan(f_lo, f_hi, color=colour, alpha=0.08, lw=0)
-    ax.axhline(
-        1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0, label=f"1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}"
-    )
-    ax.plot([], [], "k--", lw=1.1, label="gradient flow, same inits (lr -> 0)")
+    return {k: cmap(n / max(len(keys) - 1, 1) * 0.9) for n, k in enumerate(keys)}
+
+
+def _lr_axis(ax, lrs):
     ax.set_xscale("log")
-    if lrs_all:
-        ax.set_xlim(min(lrs_all) / 1.5, max(lrs_all) * 1.5)
-        ax.set_xticks(lrs_all, [f"{lr:g}" for lr in lrs_all], fontsize=7)
+    if lrs:
+        ax.set_xlim(min(lrs) / 1.5, max(lrs) * 1.5)
+        ax.set_xticks(lrs, [f"{lr:g}" for lr in lrs], fontsize=7)
         ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("learning rate")
-    ax.set_ylabel(f"|w11| at loss {level:g}")
-    ax.set_ylim(bottom=0)
-    ax.set_title(("balanced" if balanced else "non-balanced") + " inits: median, min-max over seeds", fontsize=8)
-    ax.legend(fontsize=6.5, loc="lower left")
+
+
+def _draw_w11_vs_lr(ax, ax_ratio, summary: dict, balanced: bool, level: float) -> None:
+    """Top: |w11| at the loss level vs lr, one line per init (median over seeds), and the flow's value from the same
+    inits (median over seeds) dashed as the lr -> 0 limit. Bottom: GD's |w11| / its own flow's, median and min-max
+    band over seeds (the seeds' inits spread |w11| itself; the ratio shows how far each run is from its limit)."""
+    keys = sorted((k for k in summary if k[0] == balanced), key=lambda k: -k[1])
+    colours = _init_colours(keys)
+    lrs_all = sorted({lr for k in keys for lr in summary[k]["gd"]})
+    for key in keys:
+        colour, gd, ratio = colours[key], summary[key]["gd"], summary[key]["ratio"]
+        lrs = sorted(gd)
+        ax.plot(lrs, [gd[lr][0] for lr in lrs], "o-", color=colour, ms=4, label=f"GD, init {key[1]:g}")
+        ax.axhline(summary[key]["flow"][0], color=colour, ls="--", lw=1.1)
+        med, lo, hi = (np.array([ratio[lr][i] for lr in lrs]) for i in range(3))
+        ax_ratio.plot(lrs, med, "o-", color=colour, ms=4, label=f"init {key[1]:g}")
+        ax_ratio.fill_between(lrs, lo, hi, color=colour, alpha=0.15, lw=0)
+    ax.axhline(1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0)
+    _lr_axis(ax, lrs_all)
+    ax.set_xlabel("")
+    ax.set_ylabel(f"|w11| at loss {level:g}\n(median over seeds)")
+    ax.set_ylim(0, 1.12 / np.sqrt(2 * level))
+    ax.set_title(
+        ("balanced" if balanced else "non-balanced") + " inits; dashed: the gradient flow (lr -> 0), "
+        f"dotted: 1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}",
+        fontsize=7.5,
+    )
+    ax_ratio.axhline(1.0, color="k", ls="--", lw=1.0)
+    _lr_axis(ax_ratio, lrs_all)
+    ax_ratio.set_ylabel("GD / its flow\n(median, min-max)")
+    ax_ratio.set_ylim(bottom=0)
+    ax_ratio.legend(fontsize=6.5, loc="lower left", ncol=2)
 
 
 def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level: float, depth: int, tc_title: str):
@@ -319,13 +333,14 @@ def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level
     apply_style()
     kinds = sorted({k[0] for k in summary})
     h_dmf, h_tc = 0.2 * len(dmf_rates) + 0.8, 0.22 * len(tc_rates) + 0.8
-    fig = plt.figure(figsize=(8.5, 3.2 + h_dmf + h_tc))
-    grid = fig.add_gridspec(3, max(len(kinds), 1), height_ratios=[3.2, h_dmf, h_tc])
+    fig = plt.figure(figsize=(8.5, 5.0 + h_dmf + h_tc))
+    grid = fig.add_gridspec(4, max(len(kinds), 1), height_ratios=[2.8, 2.2, h_dmf, h_tc])
     for n, balanced in enumerate(kinds):
-        _draw_w11_vs_lr(fig.add_subplot(grid[0, n]), summary, balanced, level)
+        top = fig.add_subplot(grid[0, n])
+        _draw_w11_vs_lr(top, fig.add_subplot(grid[1, n], sharex=top), summary, balanced, level)
     if dmf_rates:
         draw_rates(
-            fig.add_subplot(grid[1, :]),
+            fig.add_subplot(grid[2, :]),
             dmf_rates,
             f"depth-{depth} DMF: GD's |w11| at loss {level:g} agrees with its gradient flow (per cell, over seeds; "
             "other checks only where they failed)",
@@ -334,6 +349,6 @@ def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level
             ),
         )
     if tc_rates:
-        draw_rates(fig.add_subplot(grid[2, :]), tc_rates, tc_title, label=lambda r: r["claim"])
+        draw_rates(fig.add_subplot(grid[3, :]), tc_rates, tc_title, label=lambda r: r["claim"])
     fig.tight_layout()
     return fig
