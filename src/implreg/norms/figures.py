@@ -307,20 +307,21 @@ def _draw_w11_vs_lr(ax, ax_ratio, summary: dict, balanced: bool, level: float) -
         med, lo, hi = (np.array([ratio[lr][i] for lr in lrs]) for i in range(3))
         ax_ratio.plot(lrs, med, "o-", color=colour, ms=4, label=f"init {key[1]:g}")
         ax_ratio.fill_between(lrs, lo, hi, color=colour, alpha=0.15, lw=0)
-    ax.axhline(1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0)
+    ax.axhline(
+        1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0, label=f"1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}"
+    )
+    ax.plot([], [], "k--", lw=1.1, label="gradient flow from the same inits (lr -> 0)")
+    ax.legend(handles=ax.get_legend_handles_labels()[0][-2:], fontsize=6.5, loc="lower right")
     _lr_axis(ax, lrs_all)
     ax.set_xlabel("")
     ax.set_ylabel(f"|w11| at loss {level:g}\n(median over seeds)")
     ax.set_ylim(0, 1.12 / np.sqrt(2 * level))
-    ax.set_title(
-        ("balanced" if balanced else "non-balanced") + " inits; dashed: the gradient flow (lr -> 0), "
-        f"dotted: 1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}",
-        fontsize=7.5,
-    )
+    ax.set_title(("balanced" if balanced else "non-balanced") + " inits", fontsize=9)
     ax_ratio.axhline(1.0, color="k", ls="--", lw=1.0)
     _lr_axis(ax_ratio, lrs_all)
     ax_ratio.set_ylabel("GD / its flow\n(median, min-max)")
-    ax_ratio.set_ylim(bottom=0)
+    highest = max((summary[k]["ratio"][lr][2] for k in keys for lr in summary[k]["ratio"]), default=1.0)
+    ax_ratio.set_ylim(0, max(1.15, 1.05 * highest) if np.isfinite(highest) else 1.15)
     ax_ratio.legend(fontsize=6.5, loc="lower left", ncol=2)
 
 
