@@ -292,7 +292,7 @@ def _lr_axis(ax, lrs):
     ax.set_xlabel("learning rate")
 
 
-def _draw_w11_vs_lr(ax, ax_ratio, summary: dict, balanced: bool, level: float) -> None:
+def _draw_w11_vs_lr(ax, ax_ratio, summary: dict, balanced: bool, level: float, legend: bool = True) -> None:
     """Top: |w11| at the loss level vs lr, one line per init (median over seeds), and the flow's value from the same
     inits (median over seeds) dashed as the lr -> 0 limit. Bottom: GD's |w11| / its own flow's, median and min-max
     band over seeds (the seeds' inits spread |w11| itself; the ratio shows how far each run is from its limit)."""
@@ -311,7 +311,8 @@ def _draw_w11_vs_lr(ax, ax_ratio, summary: dict, balanced: bool, level: float) -
         1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0, label=f"1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}"
     )
     ax.plot([], [], "k--", lw=1.1, label="gradient flow from the same inits (lr -> 0)")
-    ax.legend(handles=ax.get_legend_handles_labels()[0][-2:], fontsize=6.5, loc="lower right")
+    if legend:
+        ax.legend(handles=ax.get_legend_handles_labels()[0][-2:], fontsize=6.5, loc="lower right")
     _lr_axis(ax, lrs_all)
     ax.set_xlabel("")
     ax.set_ylabel(f"|w11| at loss {level:g}\n(median over seeds)")
@@ -338,7 +339,8 @@ def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level
     grid = fig.add_gridspec(4, max(len(kinds), 1), height_ratios=[2.8, 2.2, h_dmf, h_tc])
     for n, balanced in enumerate(kinds):
         top = fig.add_subplot(grid[0, n])
-        _draw_w11_vs_lr(top, fig.add_subplot(grid[1, n], sharex=top), summary, balanced, level)
+        bottom = fig.add_subplot(grid[1, n], sharex=top)
+        _draw_w11_vs_lr(top, bottom, summary, balanced, level, legend=n == len(kinds) - 1)
     if dmf_rates:
         draw_rates(
             fig.add_subplot(grid[2, :]),
