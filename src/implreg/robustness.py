@@ -125,31 +125,36 @@ def rate_text(row: Mapping[str, Any]) -> str:
     )
 
 
-def plot_rates(rows: Sequence[Mapping[str, Any]], title: str):
-    """Forest plot: one line per (setting, claim), the rate as a dot and its Wilson 95 % interval as a bar; the
-    figure's declared findings in red. Returns the matplotlib figure."""
-    import matplotlib.pyplot as plt
-
-    from implreg.plotting.style import apply_style
-
-    apply_style()
+def draw_rates(ax, rows: Sequence[Mapping[str, Any]], title: str, label: Callable[[Mapping], str] | None = None):
+    """Forest plot on `ax`: one line per (setting, claim), the rate as a dot and its Wilson 95 % interval as a bar;
+    the figure's declared findings in red. ``label(row)`` names a line (default 'claim @ setting')."""
     # grouped by claim (in the figure's order), its settings side by side: a sweep's effect reads down a group
     order = list(dict.fromkeys(r["claim"] for r in rows))
     rows = sorted(rows, key=lambda r: order.index(r["claim"]))
-    height = 0.9 + 0.24 * len(rows)
-    fig, ax = plt.subplots(figsize=(7.5, height))
+    label = label or (lambda r: f"{r['claim']} @ {r['setting']}")
     ys = list(range(len(rows)))[::-1]
     for y, r in zip(ys, rows, strict=True):
         colour = "tab:red" if r["finding"] else "tab:blue"
         ax.plot([r["wilson_lo"], r["wilson_hi"]], [y, y], color=colour, lw=2, solid_capstyle="butt")
         ax.plot(r["rate"], y, "o", color=colour, ms=5)
         ax.text(1.02, y, f"{r['k']}/{r['n']}", va="center", fontsize=7, transform=ax.get_yaxis_transform())
-    ax.set_yticks(ys, [f"{r['claim']} @ {r['setting']}" for r in rows], fontsize=7)
+    ax.set_yticks(ys, [label(r) for r in rows], fontsize=7)
     ax.set_xlim(0, 1)
     ax.set_xlabel("fraction of instances where the statement holds (dot) and Wilson 95 % interval (bar)")
     ax.axvline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set_title(title + "  (red: a declared finding)", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
+
+
+def plot_rates(rows: Sequence[Mapping[str, Any]], title: str):
+    """Forest plot (:func:`draw_rates`) as a figure of its own. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    from implreg.plotting.style import apply_style
+
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.24 * len(rows)))
+    draw_rates(ax, rows, title)
     fig.tight_layout()
     return fig
 

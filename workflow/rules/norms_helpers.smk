@@ -2,6 +2,7 @@
 
 
 from implreg.norms import instances as _norms_instances
+from implreg.norms.robustness import grid_runs as _norms_grid_runs
 
 NORMS = CFG["norms"]
 DMF = NORMS["dmf"]
@@ -108,6 +109,37 @@ NORMS_FIGURES = (
     )
     + expand("figures/norms/tc_{exp}.pdf", exp=list(TC_EXPERIMENTS))
 )
+
+
+# How often the statements hold (issue 30): Fig. 2's claims over seeded target instances, and GD vs its gradient
+# flow at one loss over an (init, lr) grid of Fig. 1's problem (all runs in one job).
+NORMS_ROB = NORMS["robustness"]
+NORMS_ROB_TC = NORMS_ROB["tc"]
+NORMS_ROB_DMF = NORMS_ROB["dmf"]
+NORMS_ROB_DMF_RUNS = _norms_grid_runs(
+    NORMS_ROB_DMF["inits"],
+    NORMS_ROB_DMF["lrs"],
+    NORMS_ROB_DMF["seeds"],
+    NORMS_ROB_DMF["balanced"],
+)
+NORMS_ROBUSTNESS = ["figures/norms/robustness.pdf"]
+
+
+def _norms_tc_robustness_claim_params():
+    """plot_tc's claim parameters for the robustness experiment, so its claims are the figure's with the figure's
+    settings (called by norms_robustness.smk, once norms.smk has defined plot_tc)."""
+    from types import SimpleNamespace
+
+    wc = SimpleNamespace(exp=NORMS_ROB_TC["experiment"])
+    keep = (
+        *("init_stds", "target_rank", "rank_from", "error_from", "error_factor"),
+        *("init_ordering", "grid", "figure", "untestable", "findings"),
+    )
+    return {
+        k: (v(wc) if callable(v) else v)
+        for k, v in rules.plot_tc.params.items()
+        if k in keep
+    }
 
 
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.ticker import NullLocator
 
 from implreg.plotting.style import apply_style, draw_paper_markers
 
@@ -293,4 +294,83 @@ def plot_tc_figure(runs_by_init, linear, title, markers=None):
     fig.legend([handles[lab] for lab in labels], labels, fontsize=7, loc="lower center", ncol=ncol, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.05 + 0.045 * ((len(labels) + ncol - 1) // ncol), 1, 1))
+    return fig
+
+
+def _init_colours(keys):
+    cmap = plt.get_cmap("viridis")
+    return {k: cmap(n / max(len(keys) - 1, 1) * 0.9) for n, k in enumerate(keys)}
+
+
+def _lr_axis(ax, lrs):
+    ax.set_xscale("log")
+    if lrs:
+        ax.set_xlim(min(lrs) / 1.5, max(lrs) * 1.5)
+        ax.set_xticks(lrs, [f"{lr:g}" for lr in lrs], fontsize=7)
+        ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("learning rate")
+
+
+def _draw_w11_vs_lr(ax, ax_ratio, summary: dict, balanced: bool, level: float, legend: bool = True) -> None:
+    """Top: |w11| at the loss level vs lr, one line per init (median over seeds), and the flow's value from the same
+    inits (median over seeds) dashed as the lr -> 0 limit. Bottom: GD's |w11| / its own flow's, median and min-max
+    band over seeds (the seeds' inits spread |w11| itself; the ratio shows how far each run is from its limit)."""
+    keys = sorted((k for k in summary if k[0] == balanced), key=lambda k: -k[1])
+    colours = _init_colours(keys)
+    lrs_all = sorted({lr for k in keys for lr in summary[k]["gd"]})
+    for key in keys:
+        colour, gd, ratio = colours[key], summary[key]["gd"], summary[key]["ratio"]
+        lrs = sorted(gd)
+        ax.plot(lrs, [gd[lr][0] for lr in lrs], "o-", color=colour, ms=4, label=f"GD, init {key[1]:g}")
+        ax.axhline(summary[key]["flow"][0], color=colour, ls="--", lw=1.1)
+        med, lo, hi = (np.array([ratio[lr][i] for lr in lrs]) for i in range(3))
+        ax_ratio.plot(lrs, med, "o-", color=colour, ms=4, label=f"init {key[1]:g}")
+        ax_ratio.fill_between(lrs, lo, hi, color=colour, alpha=0.15, lw=0)
+    ax.axhline(
+        1 / np.sqrt(2 * level), color="0.4", ls=":", lw=1.0, label=f"1/sqrt(2 loss) = {1 / np.sqrt(2 * level):.1f}"
+    )
+    ax.plot([], [], "k--", lw=1.1, label="gradient flow from the same inits (lr -> 0)")
+    if legend:
+        ax.legend(handles=ax.get_legend_handles_labels()[0][-2:], fontsize=6.5, loc="lower right")
+    _lr_axis(ax, lrs_all)
+    ax.set_xlabel("")
+    ax.set_ylabel(f"|w11| at loss {level:g}\n(median over seeds)")
+    ax.set_ylim(0, 1.12 / np.sqrt(2 * level))
+    ax.set_title(("balanced" if balanced else "non-balanced") + " inits", fontsize=9)
+    ax_ratio.axhline(1.0, color="k", ls="--", lw=1.0)
+    _lr_axis(ax_ratio, lrs_all)
+    ax_ratio.set_ylabel("GD / its flow\n(median, min-max)")
+    highest = max((summary[k]["ratio"][lr][2] for k in keys for lr in summary[k]["ratio"]), default=1.0)
+    ax_ratio.set_ylim(0, max(1.15, 1.05 * highest) if np.isfinite(highest) else 1.15)
+    ax_ratio.legend(fontsize=6.5, loc="lower left", ncol=2)
+
+
+def plot_robustness_figure(summary: dict, dmf_rates: list, tc_rates: list, level: float, depth: int, tc_title: str):
+    """The norms robustness figure: top, GD's |w11| at the loss level vs lr per init with the gradient flow's value
+    as the limit (one panel per kind of init); middle, the rate at which GD agrees with its flow per (init, lr)
+    cell; bottom, the rates of Fig. 2's statements over target instances (forest plots, Wilson 95 % intervals)."""
+    from implreg.robustness import draw_rates
+
+    apply_style()
+    kinds = sorted({k[0] for k in summary})
+    h_dmf, h_tc = 0.2 * len(dmf_rates) + 0.8, 0.22 * len(tc_rates) + 0.8
+    fig = plt.figure(figsize=(8.5, 5.0 + h_dmf + h_tc))
+    grid = fig.add_gridspec(4, max(len(kinds), 1), height_ratios=[2.8, 2.2, h_dmf, h_tc])
+    for n, balanced in enumerate(kinds):
+        top = fig.add_subplot(grid[0, n])
+        bottom = fig.add_subplot(grid[1, n], sharex=top)
+        _draw_w11_vs_lr(top, bottom, summary, balanced, level, legend=n == len(kinds) - 1)
+    if dmf_rates:
+        draw_rates(
+            fig.add_subplot(grid[2, :]),
+            dmf_rates,
+            f"depth-{depth} DMF: GD's |w11| at loss {level:g} agrees with its gradient flow (per cell, over seeds; "
+            "other checks only where they failed)",
+            label=lambda r: (
+                r["setting"] if r["claim"] == "gd_w11_agrees_with_flow" else f"{r['claim']} @ {r['setting']}"
+            ),
+        )
+    if tc_rates:
+        draw_rates(fig.add_subplot(grid[3, :]), tc_rates, tc_title, label=lambda r: r["claim"])
+    fig.tight_layout()
     return fig
