@@ -57,7 +57,18 @@ except ConfigError as _err:
 onsuccess:
     import sys
     from implreg.report.claims import build_verdict, targeted_claims
+    from implreg.robustness import terminal_rates
 
+    _targets = [str(t) for t in _smk.requested_targets(workflow) or ()]
+    if not CFG["preflight"] and (
+        "robustness" in _targets or any(t in ROBUSTNESS_FIGURES for t in _targets)
+    ):
+        print(
+            terminal_rates(
+                [f.replace(".pdf", ".json") for f in ROBUSTNESS_FIGURES]
+            ),
+            flush=True,
+        )
     _paths = targeted_claims(_smk.requested_targets(workflow), ALL_FIGURES)
     if _paths and not CFG["preflight"]:
         _text, _code = build_verdict(

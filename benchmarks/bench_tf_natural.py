@@ -1,4 +1,4 @@
-"""Training steps/s for Fig. 3's CP model: the original forward vs the joint log-domain forward.
+"""Training steps/s for tf Fig. 4's CP model: the original forward vs the joint log-domain forward.
 
 original: one model at a time; one-hot (B, 784, 2) einsum → (B, 784, R), product over 784, MSE, Adam step.
 ours:     all (R, class) models in one step (log-domain matmul), MSE summed over models, Adam step.

@@ -9,6 +9,7 @@ IO = job_io(
     inputs={
         "claims": "claims JSON files, beside their PNGs (comma-separated from the shell)",
         "deviations": "docs/deviations/<paper>.yaml files (comma-separated)",
+        "robustness": "figures/<paper>/robustness.json files, beside their PNGs (none unless config robustness)",
     },
     outputs={"html": "report/index.html"},
     params={
@@ -29,6 +30,7 @@ def main(io):
         benchmarks={k: list(v) for k, v in dict(p.benchmarks).items()},
         seeds=dict(p.seeds),
         provenance=provenance(p.preset, p.config_hash),
+        robustness_files=paths(getattr(io.input, "robustness", [])),
     )
     t = data["total"]
     print(

@@ -27,6 +27,7 @@ IO = job_io(
         "grid": "the configured runs {num_observations, repetitions, init_stds}: the results must cover them",
         "untestable": "claims this preset declared untestable: {claim id: why} (config untestable_claims)",
         "findings": "claims this preset declared findings: {claim id: evidence} (config findings)",
+        "instance": "the instance completed: {kind: paper | seeded, file | target_seed, what}",
     },
 )
 
@@ -52,9 +53,10 @@ def main(io):
     # the paper's points only where our instance has its size (8 per mode; the smoke preset shrinks order 4)
     markers = paper_values.for_figure(p.figure).get("markers") if int(p.dim) == PAPER_DIM else None
     shape = "x".join([str(p.dim)] * int(p.order))
-    title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion"
+    which = "the paper's instance" if p.instance["kind"] == "paper" else f"seeded draw {p.instance['target_seed']}"
+    title = f"{shape} (order {p.order}) rank {p.target_rank} tensor completion ({which})"
     save_figure(plot_tc_figure(runs_by_init, linear, title, markers), io.output.pdf, io.output.png)
-    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)
+    write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings, instance=p.instance)
 
 
 if __name__ == "__main__":

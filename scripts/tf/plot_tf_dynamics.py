@@ -1,4 +1,4 @@
-"""tf paper Fig. 2: incremental learning of CP components (norms per init) and the reconstruction error."""
+"""tf paper Fig. 3: incremental learning of CP components (norms per init) and the reconstruction error."""
 
 from implreg import paper_values
 from implreg.claims import write_claims

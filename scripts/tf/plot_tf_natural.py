@@ -1,4 +1,4 @@
-"""tf paper Fig. 3: mean error vs tensor rank on MNIST / Fashion-MNIST, original and random variants."""
+"""tf paper Fig. 4: mean error vs tensor rank on MNIST / Fashion-MNIST, original and random variants."""
 
 from implreg.claims import write_claims
 from implreg.cli import job_io, paths, run

@@ -2,7 +2,7 @@
 
 Written beside each figure as figures/<paper>/<slug>.claims.json:
 {"figure", "preset", "untestable_declared", "claims": [{"id", "statement", "paper", "measured", "expected",
-"tolerance_reason", "passed", ...}]}.
+"tolerance_reason", "passed", ...}]}, plus "instance" where the preset chose what the figure computes on.
 
 `passed` is True or False, or None only where the preset declared, before the run, that it cannot test the
 claim (config key `untestable_claims`). A claims function may return None when a run leaves a claim
@@ -219,12 +219,17 @@ def write_claims(
     claims: list[Claim],
     untestable_declared: Mapping[str, str] | None = None,
     findings: Mapping[str, str] | None = None,
+    instance: Mapping | None = None,
 ) -> dict:
-    """Finalize the claims against the preset's declarations and write the claims file."""
+    """Finalize the claims against the preset's declarations and write the claims file.
+
+    instance: what the figure's numbers were computed on, where a preset can choose (the norms tensor
+    completion: the paper's own instance or a seeded draw), written as the file's ``instance``."""
     finalize(claims, untestable_declared, figure, findings)
     doc = {
         "figure": figure,
         "preset": preset,
+        **({"instance": dict(instance)} if instance else {}),
         "untestable_declared": dict(untestable_declared or {}),
         **({"findings_declared": dict(findings)} if findings else {}),
         "claims": [c.as_dict() for c in claims],

@@ -70,12 +70,31 @@ def module_closure(script: str) -> tuple[str, ...]:
     return tuple(sorted(rels))
 
 
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+@functools.cache
+def _code_bytes(path: Path) -> bytes:
+    """What of a file can change a result: a Python module's syntax tree without comments and docstrings (a
+    reworded docstring or comment reruns nothing), any other file (paper values, templates) as it is."""
+    if path.suffix != ".py":
+        return path.read_bytes()
+    return ast.dump(_without_docstrings(ast.parse(path.read_text(), filename=str(path)))).encode()
+
+
 # Own hashing rather than implreg.checkpoint.fingerprint: that module imports torch, and this one runs while
 # Snakemake parses the workflow.
 def _digest(files) -> str:
     h = hashlib.sha256()
     for rel, path in files:
-        h.update(rel.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+        h.update(rel.encode() + b"\0" + _code_bytes(Path(path)) + b"\0")
     return h.hexdigest()[:16]
 
 

@@ -84,7 +84,7 @@ def staircase(
     window_frac: float = 0.01,
     min_window: int = 4,
 ) -> dict[str, Any]:
-    """Segment an error curve into plateaus and the drops between them (the staircase of Fig. 2).
+    """Segment an error curve into plateaus and the drops between them (the staircase of tf Fig. 3).
 
     A log point is *flat* if the error moves by at most ``tol`` over the next ``w`` log points, with
     w = max(min_window, window_frac·n), n the log points until the error settles within ``tol`` of its final
@@ -248,7 +248,7 @@ def converged_min_error(losses: np.ndarray, errors: np.ndarray, stop_loss: float
     """Lowest error over the log points where the train loss is below ``stop_loss`` (NaN if it never is).
 
     What a run reached once it fit the observations, whatever an optimizer's oscillation at the minimum does
-    to the error by the time the stopping rule fires (tf Fig. 2: the adaptive step's effective size grows as
+    to the error by the time the stopping rule fires (tf Fig. 3: the adaptive step's effective size grows as
     the gradient vanishes; the error at the stop then depends on the phase of that cycle).
     """
     loss = np.asarray(losses, dtype=np.float64)

@@ -152,3 +152,20 @@ def plot_rates(rows: Sequence[Mapping[str, Any]], title: str):
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def terminal_rates(summary_paths: Iterable[str]) -> str:
+    """The rates of the robustness summaries that exist, one line each, for the end of a `robustness` build."""
+    import json
+    from pathlib import Path
+
+    lines = []
+    for path in summary_paths:
+        if not Path(path).exists():
+            continue
+        doc = json.loads(Path(path).read_text())
+        lines.append(f"ROBUSTNESS {doc['figure']} ({doc['preset']}): Wilson 95 % intervals")
+        for r in doc["rows"]:
+            mark = "  (finding)" if r.get("finding") else ""
+            lines.append(f"  {r['claim']} @ {r['setting']}: {rate_text(r)}{mark}")
+    return "\n".join(lines)

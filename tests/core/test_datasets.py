@@ -178,3 +178,25 @@ def test_real_mnist_gz_md5s_and_train_labels(shared_data, tmp_path):
     counts = np.bincount(labels, minlength=10)
     assert labels.shape == (60000,) and counts.sum() == 60000
     assert counts.tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+def test_default_data_folder_is_inside_the_project_and_a_fresh_clone_is_told_what_to_put_there(
+    repo, fake_registry, tmp_path, monkeypatch
+):
+    """Issue 29: the default data_dir is the project's own (git-ignored) data/, not a folder beside the checkout;
+    in a fresh clone without it and offline, the data step names that folder and the files to put there."""
+    from implreg.config import load_yaml_strict, resolve
+
+    raw = load_yaml_strict(repo / "config.yaml")
+    for preset in ("default", "paper"):
+        cfg = resolve({**raw, "preset": preset})
+        for path in (cfg["tf"]["natural"]["data_dir"], cfg["htf"]["locality"]["is_same"]["cifar10_dir"]):
+            assert not Path(path).is_absolute() and ".." not in Path(path).parts, (preset, path)
+    assert "/data/" in (repo / ".gitignore").read_text().split()
+    monkeypatch.chdir(tmp_path)  # a working directory with no data/ folder yet
+    data_dir = raw["tf"]["natural"]["data_dir"]
+    with pytest.raises(DataError) as info:
+        fetch_dataset("mnist", data_dir, download=False, dest_dir=tmp_path / "dest")
+    msg = str(info.value)
+    assert data_dir in msg and "does not exist" in msg
+    assert all(name in msg for name in get_spec("mnist").file_names())

@@ -54,3 +54,14 @@ def test_the_cpu_dev_requirements_are_the_dev_ones_on_the_cpu_torch(repo):
     dev, cpu = pins("requirements-dev.txt"), pins("requirements-dev-cpu.txt")
     assert dev[0] == "-r requirements.txt" and cpu[0] == "-r requirements-cpu.txt"
     assert dev[1:] == cpu[1:]
+
+
+def test_config_points_at_docs_that_exist_not_at_readme_sections(repo):
+    """Issue 28 item 5: config.yaml pointed five times at README sections that no longer existed."""
+    import re
+
+    for name in ("config.yaml", "workflow/schemas/config.schema.yaml"):
+        text = (repo / name).read_text()
+        assert "README" not in text, f"{name} points at the README; point at docs/ (the README is a user's page)"
+        for doc in set(re.findall(r"docs/[\w./-]+\.(?:md|yaml)", text)):
+            assert (repo / doc).is_file(), f"{name} points at {doc}, which does not exist"

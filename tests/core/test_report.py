@@ -153,6 +153,33 @@ def test_findings_are_counted_apart_shown_first_and_do_not_fail_the_verdict(repo
     assert re.search(r"follow-up</b> <code>ends_hold</code>: passed \(reproduces\)", html)
 
 
+def test_robustness_rates_get_their_section_and_the_finding_its_rate(repo, tmp_path):
+    """Issue 30: the report's "How robust is each statement" section, and a declared finding linked to its rate."""
+    from implreg.claims import Claim
+    from implreg.robustness import instance_outcomes, rate_rows, summary
+
+    a = _claims(tmp_path, "tf", "cp_dynamics", [NEW, FINDING], preset="default")
+    outcomes = instance_outcomes(
+        lambda _k, v: [Claim("order_holds", "smaller init gives lower error", v, "> 0", v > 0)], {0: 1, 1: -1, 2: 1}
+    )
+    rows = rate_rows("2000 observations", outcomes, findings=["order_holds"])
+    rob = tmp_path / "figures/tf/robustness.json"
+    rob.write_text(json.dumps(summary("tf/cp_dynamics", "default", rows, {"data_seeds": [0, 1, 2]})))
+    _png(tmp_path / "figures/tf/robustness.png")
+    out = tmp_path / "report/index.html"
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    prov = {"commit": "abc", "packages": {}}
+    data = build_report(out, claims_files=[a], deviations_files=devs, provenance=prov, robustness_files=[rob])
+    html = out.read_text()
+    assert "How robust is each statement" in html and 'data-robustness="tf"' in html
+    assert "2/3 (67 %, 95 % CI 21-94 %)" in html
+    assert [r["k"] for r in data["findings"][0]["rates"]] == [2]
+    assert re.search(r"How often it holds</b> \(<a href=\"#robustness\">robustness</a>, 2000 observations\): 2/3", html)
+    # without robustness files: no section at all
+    build_report(out, claims_files=[a], deviations_files=devs, provenance=prov)
+    assert "How robust is each statement" not in out.read_text()
+
+
 def test_a_stale_finding_fails_the_verdict_saying_to_remove_it(tmp_path):
     stale = {**FINDING, "passed": True, "verdict": "finding_stale"}
     docs = [json.loads(_claims(tmp_path, "tf", "cp_dynamics", [NEW, stale]).read_text())]
@@ -337,3 +364,39 @@ def test_provenance_lists_every_package_the_code_imports_derived_from_it():
     assert {"scipy", "llvmlite", "pyyaml", "torch", "numpy", "matplotlib", "snakemake", "jinja2"} <= names
     assert len(names) == len(imported_distributions())  # one entry per project
     assert all(v != "not installed" for v in package_versions().values())
+
+
+def test_deviations_are_shown_for_the_figures_preset_only(repo, tmp_path):
+    """Issue 28 item 2: a smoke report does not describe the default preset's reductions, and says it is a smoke run."""
+    devs = [repo / "docs/deviations" / f"{p}.yaml" for p in ("norms", "tf", "htf")]
+    prov = {"commit": "abc", "packages": {}}
+    shown = {}
+    for preset in ("smoke", "default"):
+        a = _claims(tmp_path / preset, "norms", "tc_rank3_order4", [NEW], preset=preset)
+        data = build_report(tmp_path / preset / "index.html", claims_files=[a], deviations_files=devs, provenance=prov)
+        shown[preset] = [d["what"] for d in data["figures"][0]["deviations"]]
+    assert any("default preset runs this figure from init 1e-2 only" in w for w in shown["default"])
+    assert not any("default preset runs this figure" in w for w in shown["smoke"])
+    assert any(w.startswith("The smoke preset runs") for w in shown["smoke"])
+    assert not any(w.startswith("The smoke preset runs") for w in shown["default"])
+
+
+def test_a_deviation_for_an_unknown_preset_is_refused(tmp_path):
+    bad = tmp_path / "x.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "paper": "x",
+                "title": "t",
+                "authors": "a",
+                "venue": "v",
+                "arxiv": "1",
+                "code": "c",
+                "scope": "s",
+                "figures": {"f": "F"},
+                "deviations": [{"figures": "all", "what": "w", "why": "y", "effect": "e", "presets": ["defualt"]}],
+            }
+        )
+    )
+    with pytest.raises(ConfigError, match="presets"):
+        load_deviations(bad)

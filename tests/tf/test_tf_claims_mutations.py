@@ -1,9 +1,9 @@
 """Mutation suite of the tf claims (issue 16): deliberately wrong result sets must make a claim FAIL.
 
-tf Fig. 2: the real smoke histories (tests/tf/fixtures/smoke_cp_dynamics.npz: the smoke preset's two runs,
+tf Fig. 3: the real smoke histories (tests/tf/fixtures/smoke_cp_dynamics.npz: the smoke preset's two runs,
 init 0.2 and 0.01 (init seeds 0, 1) on the 4^4 CP-rank-2 instance, as train_tf_dynamics wrote them; float32
 copies) pass every claim the smoke preset tests; each mutation breaks one statement of the paper and must turn at least one claim
-to False (never None). tf Fig. 3: per-class results built around the paper's own table (paper_values.yaml)
+to False (never None). tf Fig. 4: per-class results built around the paper's own table (paper_values.yaml)
 pass every claim; each mutation must fail one.
 """
 
@@ -64,7 +64,7 @@ def test_the_real_smoke_histories_pass():
     assert all(p is True for k, p in v.items() if k not in SMOKE_UNTESTABLE), v
 
 
-# ------------------------------------------------------------------------------------ tf Fig. 2 mutations
+# ------------------------------------------------------------------------------------ tf Fig. 3 mutations
 
 
 def _flat(runs):
@@ -217,18 +217,18 @@ def test_declaring_the_convergence_claim_untestable_is_refused():
         finalize(dynamics_claims(_capped(smoke_runs()), 2, 0.05, **SMOKE), {"all_runs_converged": "x"}, "tf/x")
 
 
-# ------------------------------------------------------------------------------------ tf Fig. 3 mutations
+# ------------------------------------------------------------------------------------ tf Fig. 4 mutations
 
-FIG3 = "tf/tensor_rank_natural_data"
+NATURAL_FIG = "tf/tensor_rank_natural_data"
 VARIANTS = ("original", "rand_images", "rand_labels")
 
 
 def paper_results(classes=tuple(range(10)), spread=0.002) -> dict:
-    """Per-class results whose class means are the paper's Fig. 3 values (tf.md §3.4), variance 0.09."""
+    """Per-class results whose class means are the paper's Fig. 4 values (tf.md §3.4), variance 0.09."""
     res = {}
     offsets = np.linspace(-spread, spread, len(classes)) if len(classes) > 1 else np.zeros(1)
     for ds in ("mnist", "fashion-mnist"):
-        ref = paper_values.value(FIG3, ds)
+        ref = paper_values.value(NATURAL_FIG, ds)
         for variant in VARIANTS:
             models = [
                 {
@@ -245,7 +245,7 @@ def paper_results(classes=tuple(range(10)), spread=0.002) -> dict:
 
 
 def natural_verdict(res) -> dict:
-    return {c.id: c.passed for c in finalize(natural_claims(table(res)), {}, FIG3)}
+    return {c.id: c.passed for c in finalize(natural_claims(table(res)), {}, NATURAL_FIG)}
 
 
 def test_the_papers_own_numbers_pass():

@@ -1,4 +1,4 @@
-"""tf Fig. 2 claims: pass on a clean paper-like staircase, on several instances, with the paper's values."""
+"""tf Fig. 3 claims: pass on a clean paper-like staircase, on several instances, with the paper's values."""
 
 import numpy as np
 import pytest
@@ -33,7 +33,7 @@ def staircase_run(init_std, rise_steps, final_error, k=10, end=None, plateau=Non
 
 
 def paper_like():
-    """Fig. 2 as the paper shows it: 0.005 and 0.01 in clean staircases, 0.05 many components at once."""
+    """Fig. 3 as the paper shows it: 0.005 and 0.01 in clean staircases, 0.05 many components at once."""
     return [
         staircase_run(0.005, [4200, 5300, 6900, 9800, 11300], 7e-6),
         staircase_run(0.01, [1100, 1700, 2300, 3600, 4000], 3e-2),

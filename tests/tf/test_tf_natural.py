@@ -1,4 +1,4 @@
-"""The Fig. 3 library: data preparation, the log-domain CP forward, and joint training."""
+"""The Fig. 4 library: data preparation, the log-domain CP forward, and joint training."""
 
 from __future__ import annotations
 

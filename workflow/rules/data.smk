@@ -2,6 +2,8 @@
 
 
 rule make_tc_target:
+    input:
+        unpack(tc_instance_input),
     output:
         target="results/norms/tc/{exp}/target.npz",
     log:
@@ -13,10 +15,11 @@ rule make_tc_target:
         **job_resources("small"),
     params:
         code=lib_code("scripts/norms/make_tc_target.py"),
+        instance=TC["instance"],
         order=lambda wc: tc_exp(wc.exp)["order"],
         dim=lambda wc: tc_exp(wc.exp)["dim"],
         rank=lambda wc: tc_exp(wc.exp)["target_rank"],
-        seed=lambda wc: tc_exp(wc.exp)["target_seed"],
+        seed=lambda wc: tc_target_seed(wc.exp),
     script:
         "../../scripts/norms/make_tc_target.py"
 

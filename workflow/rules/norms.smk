@@ -139,7 +139,7 @@ rule plot_dmf_norms:
             "figures/norms/dmf_norms_rank.png",
             caption="../report/dmf_norms.rst",
             category="norms",
-            subcategory="Fig. 1",
+            subcategory="Fig. 1 companion (not a paper figure)",
         ),
         claims="figures/norms/dmf_norms_rank.claims.json",
     log:
@@ -341,6 +341,7 @@ rule plot_tc:
         },
         preset=PRESET,
         figure=lambda wc: f"norms/tc_{wc.exp}",
+        instance=lambda wc: tc_instance(wc.exp),
         untestable=lambda wc: untestable_of(f"norms/tc_{wc.exp}"),
         findings=lambda wc: findings_of(f"norms/tc_{wc.exp}"),
     script:

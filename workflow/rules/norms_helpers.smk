@@ -1,6 +1,8 @@
 # Helpers of norms.smk: config sections, paths, per-run params, target lists and job sizes.
 
 
+from implreg.norms import instances as _norms_instances
+
 NORMS = CFG["norms"]
 DMF = NORMS["dmf"]
 TC = NORMS["tc"]
@@ -43,6 +45,45 @@ def tc_exp(name):
         "experiment",
         "norms.tc.experiments",
         f"figures/norms/tc_{name}.pdf",
+    )
+
+
+# The instance each experiment completes (norms.tc.instance): the paper's shipped one, checked while the DAG is
+# built (a shape the paper did not use stops here, naming the fix), or a draw from target_seed.
+try:
+    TC_PAPER_FILES = (
+        {
+            name: _norms_instances.paper_instance_file(
+                e["order"], e["dim"], e["target_rank"]
+            )
+            for name, e in TC_EXPERIMENTS.items()
+        }
+        if TC["instance"] == "paper"
+        else {}
+    )
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None
+
+
+def tc_instance_input(wc):
+    """make_tc_target's input: the paper's instance file (instance = paper), nothing for a seeded draw."""
+    tc_exp(wc.exp)
+    if TC["instance"] != "paper":
+        return {}
+    path = TC_PAPER_FILES[wc.exp]
+    return {"reference": repo_file(f"{_norms_instances.REPO_FOLDER}/{path.name}")}
+
+
+def tc_target_seed(exp):
+    """The seed of a seeded draw; None with the paper's instance (changing target_seed then reruns nothing)."""
+    return tc_exp(exp)["target_seed"] if TC["instance"] == "seeded" else None
+
+
+def tc_instance(exp):
+    """The instance a figure completed, as its claims file and the report state it."""
+    e = tc_exp(exp)
+    return _norms_instances.describe(
+        TC["instance"], e["order"], e["dim"], e["target_rank"], e["target_seed"]
     )
 
 

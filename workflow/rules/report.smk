@@ -37,6 +37,10 @@ rule build_report:
         pngs=png_of(ALL_FIGURES),
         deviations=REPORT_DEVIATIONS,
         templates=REPORT_TEMPLATES,
+        robustness=[
+            f.replace(".pdf", ".json")
+            for f in (ROBUSTNESS_FIGURES if CFG["robustness"] else [])
+        ],
         # The Snakemake report's claims items, built alongside.
         tables=expand(
             "report/claims/{fig}.html",

@@ -78,7 +78,11 @@ def report_seeds():
         out[fid] = {"init seeds": dmf_seeds}
     for exp, e in TC_EXPERIMENTS.items():
         out[f"norms/tc_{exp}"] = {
-            "target seed": e["target_seed"],
+            "instance": (
+                "the paper's"
+                if TC["instance"] == "paper"
+                else f"seeded, target seed {e['target_seed']}"
+            ),
             "run seed": TC["seed"],
         }
     out["tf/cp_dynamics"] = {
@@ -104,13 +108,15 @@ def report_subcategory(wildcards):
     s = wildcards.slug
     if s.startswith("dmf_perturbed"):
         return "appendix A"
+    if s == "dmf_norms_rank":
+        return "Fig. 1 companion (not a paper figure)"
     if s.startswith("dmf_"):
         return "Fig. 1"
     if s.startswith("tc_"):
         return "Fig. 2 / appendix B"
     return {
-        "cp_dynamics": "Fig. 2",
-        "tensor_rank_natural_data": "Fig. 3",
+        "cp_dynamics": "Fig. 3",
+        "tensor_rank_natural_data": "Fig. 4",
         "incremental_learning_mf_cp_ht": "Fig. 1 (dynamics)",
         "ht_local_components_matricizations": "Appendix (HT dynamics)",
     }.get(s, "locality")

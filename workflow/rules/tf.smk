@@ -1,4 +1,4 @@
-# The tf paper (ICML 2021): Fig. 3 (tensor rank of natural data).
+# The tf paper (ICML 2021): Fig. 4 (tensor rank of natural data).
 
 
 include: "tf_helpers.smk"
@@ -58,7 +58,7 @@ rule plot_tf_natural:
             "figures/tf/tensor_rank_natural_data.png",
             caption="../report/tf_natural.rst",
             category="tf",
-            subcategory="Fig. 3",
+            subcategory="Fig. 4",
         ),
         claims="figures/tf/tensor_rank_natural_data.claims.json",
         table="results/tf/natural/figure_table.csv",
@@ -130,7 +130,7 @@ rule plot_tf_dynamics:
             "figures/tf/cp_dynamics.png",
             caption="../report/tf_dynamics.rst",
             category="tf",
-            subcategory="Fig. 2",
+            subcategory="Fig. 3",
         ),
         claims="figures/tf/cp_dynamics.claims.json",
         table="results/tf/dynamics/figure_table.csv",

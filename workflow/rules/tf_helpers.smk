@@ -7,7 +7,7 @@ TF_DYN = TF["dynamics"]
 
 
 def tf_dynamics_data(dseed, num_samples=None):
-    """make_dataset's arguments for one instance (data seed) of Fig. 2; `num_samples` for the robustness sweep."""
+    """make_dataset's arguments for one instance (data seed) of Fig. 3; `num_samples` for the robustness sweep."""
     return {
         "shape": TF_DYN["shape"],
         "rank": TF_DYN["target_rank"],
@@ -27,8 +27,8 @@ TF_ROBUSTNESS = ["figures/tf/robustness.pdf"]
 
 
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk). Paper: ~2x the pre-flight's
-# single-thread prediction and peak memory (docs/scaling.md): Fig. 2 3.5 CPU-h at the 1e6-step cap, 0.3 GB;
-# Fig. 3 13.1 CPU-h per job (10^4 epochs of 150 models), 0.7 GB.
+# single-thread prediction and peak memory (docs/scaling.md): Fig. 3 3.5 CPU-h at the 1e6-step cap, 0.3 GB;
+# Fig. 4 13.1 CPU-h per job (10^4 epochs of 150 models), 0.7 GB.
 _JOB_SIZES["train_tf_dynamics"] = {
     "smoke": (1, 1000, 15),
     "default": (1, 2000, 480),

@@ -247,7 +247,7 @@ def entry_claims(
                 {**{s["label"]: s["converged"] for s in summaries}, **({"unusable_runs": broken} if broken else {})},
                 "all true, no unusable run",
                 bool(summaries) and all(s["converged"] for s in summaries) and not broken,
-                paper=pv["runs_reach_stop_loss"]["value"],
+                paper=paper_values.cite(pv, "runs_reach_stop_loss"),
                 tolerance_reason="exact: the stopping rule is met or it is not",
                 required=True,
             )
@@ -291,7 +291,7 @@ def entry_claims(
                 and not broken
                 and all(v != "not converged" for v in status.values())
                 and any(v == "converged" for v in status.values()),
-                paper=pv["runs_reach_stop_loss"]["value"],
+                paper=paper_values.cite(pv, "runs_reach_stop_loss"),
                 tolerance_reason="exact: stopping rule met; the trap's checks are sign tests and loss comparisons "
                 "(the flow's stability edge: the explicit Euler limit lr * lambda_max = 2), and GD's gap to the flow "
                 "within the figure's departure tolerance"
@@ -346,7 +346,8 @@ def _deep_claims(  # noqa: PLR0913 -- the panel's tables and the paper's values,
         who, runs_word = [s for s in on_curve if s["balanced"]], "balanced runs"
     band = {s["label"]: theory_band(s["final_loss"], observations) for s in who}
     ratios = {s["label"]: ratio_to_theory(s["final_w11"], s["final_loss"], eps) for s in who}
-    paper_stop = pv["w11_at_stop"]["value"].get(eps) if "w11_at_stop" in pv else 70.7
+    stop_entry = pv.get("w11_at_stop")
+    paper_stop = stop_entry["value"].get(eps) if stop_entry and not paper_values.is_absent(stop_entry) else 70.7
     claims.append(
         Claim(
             "runs_follow_theory",
@@ -355,8 +356,10 @@ def _deep_claims(  # noqa: PLR0913 -- the panel's tables and the paper's values,
             {k: {"ratio": ratios[k], "band": band[k]} for k in ratios},
             "every ratio within 1 -+ (c*sqrt(2l) + l), c = sqrt(b12^2 + b21^2), l = the run's final loss",
             bool(ratios) and all(band[k][0] <= v <= band[k][1] for k, v in ratios.items()),
-            paper=f"|w11| on {theory}: {paper_stop} at loss 1e-4 ({pv['w11_at_stop']['source']})"
-            if "w11_at_stop" in pv
+            paper=paper_values.cite(pv, "w11_at_stop")
+            if paper_values.is_absent(stop_entry)
+            else f"|w11| on {theory}: {paper_stop} at loss 1e-4 ({stop_entry['source']})"
+            if stop_entry
             else f"|w11| on {theory}, 70.7 at loss 1e-4 (Fig. 1, depth {depth})",
             tolerance_reason=MATH + "the observed entries fit to within sqrt(2l) give the lower end (a bound while "
             "det keeps its sign); the upper end is the same first-order error in the other direction",

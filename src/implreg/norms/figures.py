@@ -25,7 +25,7 @@ def _runs(rows):
     return out
 
 
-def draw_entry_panel(ax, rows, summaries, stop_loss, title, eps=0.0, norm=None):
+def draw_entry_panel(ax, rows, summaries, stop_loss, title, eps=0.0, norm=None, theory_label=None):
     """|w11| vs loss (log x, inverted), each run coloured by iteration, markers at loss milestones."""
     cmap = iteration_cmap()
     by_run = _runs(rows)
@@ -63,7 +63,15 @@ def draw_entry_panel(ax, rows, summaries, stop_loss, title, eps=0.0, norm=None):
                 )
     grid = np.geomspace(max_loss, stop_loss, 200)
     theory = 1.0 / (eps + np.sqrt(2 * grid))
-    ax.plot(grid, theory, ls=":", color="tab:red", lw=1.0, label=("1/(ε+√(2ℓ))" if eps else "1/√(2ℓ)"), zorder=1)
+    ax.plot(
+        grid,
+        theory,
+        ls=":",
+        color="tab:red",
+        lw=1.0,
+        label=theory_label or ("1/(ε+√(2ℓ))" if eps else "1/√(2ℓ)"),
+        zorder=1,
+    )
     ax.set_xscale("log")
     ax.set_xlim(max_loss, stop_loss)  # inverted: loss falls left to right
     top = max(np.abs([r["w11"] for r in rows]).max(), 1e-3)
@@ -114,6 +122,10 @@ def draw_flow(ax, flow_rows, flow_summaries, stop_loss):
         ax.plot(x, y, "x", color="tab:orange", ms=6, mew=1.2, zorder=4, label="GD leaves the flow" if i == 0 else None)
 
 
+# Run labels end in "(b)" for a balanced init (the init product's SVD split evenly across the layers, dmf.init_layers)
+BALANCED_NOTE = "(b): balanced init"
+
+
 def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None, flow=None):
     """Fig. 1 panel: one depth, with the paper's own points (paper_values.yaml) reached at this stop_loss, and
     the gradient flow of every run (flow = (rows, summaries) of solve_dmf_flow) when given."""
@@ -127,7 +139,7 @@ def plot_entry_figure(rows, summaries, depth, stop_loss, markers=None, flow=None
         draw_paper_markers(ax, shown, 0)
         top = max(max(m["y"]) for m in shown)
         ax.set_ylim(0, max(ax.get_ylim()[1], top * 1.08))
-    ax.legend(fontsize=6, loc="upper left")
+    ax.legend(fontsize=6, loc="upper left", title=BALANCED_NOTE, title_fontsize=6)
     _colorbar(fig, ax, norm, max(r["step"] for r in rows))
     return fig
 
@@ -141,7 +153,9 @@ def plot_perturbed_figure(panels, depth, stop_loss):
     max_step = max(r["step"] for panel in panels for r in panel[1])
     norm = Normalize(1, max(max_step, 2))
     for ax, (eps, rows, summaries, *flow) in zip(axes[0], panels, strict=True):
-        draw_entry_panel(ax, rows, summaries, stop_loss, f"depth {depth}, ε = {eps:g}", eps=eps, norm=norm)
+        # one theory label for every panel: at eps = 0 the curve is the same family's member, not a second curve
+        title = f"depth {depth}, ε = {eps:g}"
+        draw_entry_panel(ax, rows, summaries, stop_loss, title, eps=eps, norm=norm, theory_label="1/(ε+√(2ℓ))")
         if flow:
             draw_flow(ax, *flow[0], stop_loss)
             # a trapped run's flow runs on past GD (|w11| -> infinity on the far branch): keep GD's scale
@@ -153,7 +167,9 @@ def plot_perturbed_figure(panels, depth, stop_loss):
     for ax in axes[0]:  # one legend for all panels ("GD leaves the flow" may be drawn in any of them)
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
-    axes[0, 0].legend(list(handles.values()), list(handles), fontsize=6, loc="upper left")
+    axes[0, 0].legend(
+        list(handles.values()), list(handles), fontsize=6, loc="upper left", title=BALANCED_NOTE, title_fontsize=6
+    )
     _colorbar(fig, list(axes[0]), norm, max_step)
     return fig
 
@@ -202,6 +218,9 @@ def plot_norms_figure(rows_by_depth, summaries_by_depth, stop_loss, schatten_p):
         if col == 0:
             ax.legend(fontsize=6)
             ax2.legend(fontsize=6)
+    fig.suptitle(
+        "Norms grow, rank surrogates fall (this pipeline's companion to Fig. 1, not a paper figure)", fontsize=9
+    )
     fig.tight_layout()
     return fig
 

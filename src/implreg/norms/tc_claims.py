@@ -107,7 +107,7 @@ def tc_claims(
             measured if big else f"no N >= {rank_from} among {ns}",
             f"all == {target_rank}",
             bool(big) and all(ranks[n] == target_rank for n in big),
-            paper=pv["small_init_rank"]["value"],
+            paper=paper_values.cite(pv, "small_init_rank"),
             tolerance_reason=INTEGER,
         )
     )
@@ -122,7 +122,7 @@ def tc_claims(
             ratio if big else f"no N >= {error_from} among {ns}",
             f"every ratio >= {error_factor:g}",
             bool(big) and all(math.isfinite(v) and v >= error_factor for v in ratio.values()),
-            paper=pv["beats_linear"]["value"],
+            paper=paper_values.cite(pv, "beats_linear"),
             tolerance_reason=f"the paper's stated margin ({error_factor:g}x, config claim_error_factor): "
             + (
                 "3 orders of magnitude (Fig. 2 reads 2-5e-6 against linear >= 0.07, itself > 4 orders; "
@@ -160,7 +160,7 @@ def tc_claims(
                     f"one init scale ({smallest:g}) in this preset",
                     "true for every N",
                     None,
-                    paper=pv["init_ordering"]["value"],
+                    paper=paper_values.cite(pv, "init_ordering"),
                     tolerance_reason="the paper's figure: the two curves are >= 1 decade apart for N >= 200 "
                     "(order 3), well beyond the factor-2 reading error, so every N must show it",
                 )
@@ -175,7 +175,7 @@ def tc_claims(
                     pairs if big else f"no N >= {error_from} among {ns}",
                     "true for every N",
                     bool(big) and all(a < b for a, b in pairs.values()),
-                    paper=pv["init_ordering"]["value"],
+                    paper=paper_values.cite(pv, "init_ordering"),
                     tolerance_reason="the paper's figure: the two curves are >= 1 decade apart for N >= 200 "
                     "(order 3), well beyond the factor-2 reading error, so every N must show it",
                 )
@@ -190,7 +190,7 @@ def tc_claims(
             lin_ranks,
             f"max >= {5 * target_rank}",
             bool(np.isfinite(peak) and peak >= 5 * target_rank),
-            paper=pv["linear_rank"]["value"],
+            paper=paper_values.cite(pv, "linear_rank"),
             tolerance_reason="the paper's readings: linear ranks 12-17 (rank 1, order 3), up to 52 (order 4) and "
             "17-21 in the spec's rank-3 sims, i.e. >= 5.7x the target; 5x is below all of them",
         )

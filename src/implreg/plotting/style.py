@@ -35,21 +35,29 @@ def save_figure(fig, pdf_path: str | Path, png_path: str | Path | None = None, d
     plt.close(fig)
 
 
+# Hollow black shapes of the papers' own points, one per kind of point in a panel (draw_paper_markers).
+PAPER_SHAPES = ("D", "s", "p", "h", "^")
+
+
 def draw_paper_markers(ax, markers: list[dict] | None, axes_index: int = 0) -> None:
     """The paper's own points (from <paper>/paper_values.yaml) on our axes, as hollow black "paper" markers,
-    so agreement is seen, not read. Markers for other axes of a multi-panel figure are skipped."""
+    so agreement is seen, not read. Markers for other axes of a multi-panel figure are skipped. Each distinct
+    label gets its own hollow shape (diamond, square, pentagon, ...), so two kinds of paper point stay apart."""
+    shapes: dict[str, str] = {}
     for m in markers or []:
         if int(m.get("axes", 0)) != axes_index:
             continue
+        label = m.get("label", "paper")
+        shape = shapes.setdefault(label, PAPER_SHAPES[len(shapes) % len(PAPER_SHAPES)])
         ax.plot(
             m["x"],
             m["y"],
             linestyle="none",
-            marker="D",
+            marker=shape,
             markersize=5,
             markerfacecolor="none",
             markeredgecolor="black",
             markeredgewidth=1.0,
-            label=m.get("label", "paper"),
+            label=label,
             zorder=5,
         )

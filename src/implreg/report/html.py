@@ -15,6 +15,7 @@ from implreg.io import atomic_path
 from implreg.report.benchmarks import figure_cost, fmt_duration
 from implreg.report.claims import MISSING, PAPERS, load_claims, short, untested_reason
 from implreg.report.deviations import deviations_of, load_deviations
+from implreg.robustness import rate_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "report.html.j2"
@@ -78,15 +79,38 @@ def _verdict_text(c: dict, v: str) -> str:
     return {"passed": "passed", "failed": "FAILED"}[v]
 
 
+def robustness_sections(files: list[str | Path]) -> list[dict]:
+    """The robustness summaries (figures/<paper>/robustness.json), each with its plot and rates as text."""
+    out = []
+    for path in files:
+        doc = json.loads(Path(path).read_text())
+        png = Path(path).with_suffix(".png")
+        rows = [{**r, "text": rate_text(r)} for r in doc["rows"]]
+        out.append(
+            {
+                "paper": Path(path).parent.name,
+                "figure": doc["figure"],
+                "preset": doc["preset"],
+                "settings": doc["settings"],
+                "rows": rows,
+                "png": data_uri(png),
+                "png_name": png.name,
+            }
+        )
+    return out
+
+
 def collect(
     claims_files: list[str | Path],
     deviations_files: list[str | Path],
     benchmarks: dict[str, list[str]] | None = None,
     seeds: dict[str, dict] | None = None,
     provenance: dict | None = None,
+    robustness_files: list[str | Path] | None = None,
 ) -> dict:
     """Everything the template shows, as plain data (also what the tests inspect)."""
     benchmarks, seeds = benchmarks or {}, seeds or {}
+    robustness = robustness_sections(robustness_files or [])
     meta = {}
     for f in deviations_files:
         doc = load_deviations(f)
@@ -110,7 +134,7 @@ def collect(
                 "png_name": png_of_claims(path).name,
                 "claims": [_claim_row(c, reasons) for c in doc["claims"]],
                 "counts": count_verdicts(doc["claims"]),
-                "deviations": deviations_of(pmeta, slug) if pmeta else [],
+                "deviations": deviations_of(pmeta, slug, doc["preset"]) if pmeta else [],
                 "cost": {
                     **cost,
                     "total": fmt_duration(cost["total_s"]),
@@ -154,11 +178,22 @@ def collect(
         ],
         "not_reproduced": [f for f in figures if f["counts"]["failed"] > 0 or f["counts"]["finding"] > 0],
         "findings": [
-            {"figure": f, "claim": c, "follow_ups": follow_ups(f["claims"], c["id"])}
+            {
+                "figure": f,
+                "claim": c,
+                "follow_ups": follow_ups(f["claims"], c["id"]),
+                "rates": [
+                    r
+                    for sec in robustness
+                    for r in sec["rows"]
+                    if r["claim"] == c["id"] and r.get("figure", sec["figure"]) == f["id"]
+                ],
+            }
             for f in figures
             for c in f["claims"]
             if c["verdict"] == "finding"
         ],
+        "robustness": robustness,
         "untested_only": [f for f in figures if f["counts"]["passed"] == 0 and f["counts"]["failed"] == 0],
         "provenance": provenance or {},
         "reasons": [{"n": n, "text": text} for text, n in reasons.items()],

@@ -16,7 +16,7 @@ Precision: float64 by default, although float32 is safe for the stopping rule. A
 ~1e-4 on entries ~1e-2 (1% relative), far above float32's resolution, and on the seed-0 paper instance float32
 and float64 gave the same emergence times (to one log interval) and final errors within 5% (3.4e-3/3.5e-3).
 float64 is the default because the paper's σ = 0.005 run ends at a reconstruction error of 7e-6 (residuals
-~7e-10 on entries ~1e-2, under float32's ulp of ~1e-9 there), and the cost is small: all three σ of Fig. 2,
+~7e-10 on entries ~1e-2, under float32's ulp of ~1e-9 there), and the cost is small: all three σ of Fig. 3,
 batched, take ~2 min in float64 against ~50 s in float32 (11.6 against 5.3 ms per 3-run step, 2-core box
 under load). Pass ``dtype=torch.float32`` for the authors' precision.
 """

@@ -1,4 +1,4 @@
-"""tf paper, Fig. 2: claims on the per-init dynamics histories (incremental rank learning).
+"""tf paper, Fig. 3: claims on the per-init dynamics histories (incremental rank learning).
 
 Every claim is tested on each instance (data seed) of ``tf.dynamics.data_seeds``, a list fixed in config
 before any run, and reports the fraction of instances that show it. A claim the spec says must hold
@@ -307,7 +307,7 @@ def dynamics_claims(
     final_error_factor: float | None = None,
     init_stds: list[float] | None = None,
 ) -> list[Claim]:
-    """Claims of Fig. 2 over the instances ``{data seed: runs}`` (a bare list of runs = one instance, seed 0).
+    """Claims of Fig. 3 over the instances ``{data seed: runs}`` (a bare list of runs = one instance, seed 0).
 
     A run is a dict with ``init_std, converged, final_recon_error, log_step, log_mse, log_top_norms,
     log_recon_error`` (as :func:`implreg.tf.dynamics.split_runs` gives). ``final_error_factor`` adds the claim on
@@ -363,7 +363,7 @@ def dynamics_claims(
             "statement": "lower init gives a more incremental process: over the instances, every smaller init "
             "rises cleanly (exactly r*, none extra at any time, the error never rising) at least as often as the "
             "next larger one",
-            "paper": "init 0.005 clean, init 0.01 with a spurious 6th component (Fig. 2)",
+            "paper": "init 0.005 clean, init 0.01 with a spurious 6th component (Fig. 3)",
             "expected": "instances clean per init, non-increasing with the init (inits below the largest)",
             "tolerance_reason": "exact counts over the instances fixed in config; 'clean' uses the thresholds of "
             "the claims above",

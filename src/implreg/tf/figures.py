@@ -18,7 +18,7 @@ DATASET_TITLE = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
 def plot_natural_figure(rows: list[dict], source_note: str = ""):
-    """Fig. 3: train (solid) and test (dashed, faded) mean error vs tensor rank per data variant, with the
+    """Fig. 4: train (solid) and test (dashed, faded) mean error vs tensor rank per data variant, with the
     variance of the labels; mean and population std over the one-vs-all tasks."""
     apply_style()
     datasets = sorted({r["dataset"] for r in rows}, key=lambda d: list(DATASET_TITLE).index(d))
@@ -47,7 +47,9 @@ def plot_natural_figure(rows: list[dict], source_note: str = ""):
                 )
         var = [r["mean"] for r in sel if r["split"] == "variance" and r["variant"] == "original"]
         if var:
-            ax.axhline(var[0], color="tab:green", alpha=0.5, label="variance")
+            # black and dash-dotted: apart from every variant's colour and from the train/test line styles
+            ax.axhline(var[0], color="black", ls="-.", lw=1.2, label="variance of the labels")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # ranks are integers
         ax.set_xlabel("tensor rank")
         ax.set_ylabel("mean error")
         ax.set_ylim(bottom=0)
@@ -69,7 +71,7 @@ def plot_dynamics_figure(
     drawn_seed: int | None = None,
     stop_loss: float | None = None,
 ):
-    """Fig. 2: top component norms vs iterations per init (one panel each, summer colormap, darkest = largest),
+    """Fig. 3: top component norms vs iterations per init (one panel each, summer colormap, darkest = largest),
     titled with the final reconstruction error, plus the reconstruction error vs iterations for all inits.
 
     ``instances`` ({data seed: runs}): the other instances the claims are tested on, drawn thin and faded in

@@ -1,4 +1,4 @@
-"""Tensor rank as a measure of complexity on natural data (Fig. 3 of Razin, Maman & Cohen 2021).
+"""Tensor rank as a measure of complexity on natural data (Fig. 4 of Razin, Maman & Cohen 2021).
 
 Each binarised 28×28 image is an index into an order-784 tensor with mode size 2; a one-vs-all label is the
 value of that entry. A CP model of rank R, factors ``F [784, 2, R]``, predicts ``f(x) = Σ_r Π_a F[a, x_a, r]``.
@@ -263,7 +263,7 @@ def cp_forward_logdomain(factors: Tensor, x: Tensor) -> Tensor:
 
 @dataclass
 class NaturalTrainConfig:
-    """Training settings of Fig. 3 (defaults = the paper's, except epochs and eval_every).
+    """Training settings of Fig. 4 (defaults = the paper's, except epochs and eval_every).
 
     ranks:       CP ranks R trained jointly (one parameter tensor each).
     classes:     positive classes of the one-vs-all tasks (one model per R and class).

@@ -1,4 +1,4 @@
-"""tf paper, Fig. 3: per-(dataset, variant) fit results -> the plotted table -> the paper's claims."""
+"""tf paper, Fig. 4: per-(dataset, variant) fit results -> the plotted table -> the paper's claims."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _get(rows, dataset, variant, split, R=None):
     return next(r["mean"] for r in sel if r["R"] == R)
 
 
-# Tolerances, from the paper's Fig. 3 (paper_values.yaml) and its reading error (0.003), never from our runs:
+# Tolerances, from the paper's Fig. 4 (paper_values.yaml) and its reading error (0.003), never from our runs:
 # - "far below the variance at R = 1": the paper's R = 1 errors are <= 0.41 x the variance (Fashion-MNIST test
 #   0.037; 0.040 = 0.44 x with its reading error), so half the variance;
 FIT_BELOW = 0.5
@@ -86,7 +86,7 @@ def _subset_tol(std: float, n: int) -> float:
 
 
 def natural_claims(rows: list[dict]) -> list[Claim]:
-    """The statements of Fig. 3 per dataset, each against the paper's numbers (the preset declares, in config,
+    """The statements of Fig. 4 per dataset, each against the paper's numbers (the preset declares, in config,
     the claims it cannot test, e.g. the smoke preset's 3 epochs on fake data)."""
     claims = []
     var_paper = paper_values.value(PAPER_FIGURE, "variance")
@@ -120,7 +120,7 @@ def natural_claims(rows: list[dict]) -> list[Claim]:
                 {"non_finite": bad, "n_points": len(sel)},
                 "no NaN or inf; the original and at least one random variant present",
                 bool(sel) and not bad and "original" in variants and bool(rand),
-                paper="every point of Fig. 3 is a finished fit (original, rand image, rand label; R = 1..15)",
+                paper="every point of Fig. 4 is a finished fit (original, rand image, rand label; R = 1..15)",
                 tolerance_reason="exact",
                 required=True,
             )
