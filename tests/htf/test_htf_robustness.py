@@ -148,6 +148,9 @@ def test_default_ht_main_and_appendix_with_the_declared_findings_marked():
     for cid in declared:
         assert rows[("HT (appendix)", cid)]["finding"] and rows[("HT (appendix)", cid)]["k"] == 0
     assert ("HT (appendix)", "ht_matricization_ranks_match_target") not in rows  # declared untestable: left out
+    # each row names its figure: the report links the appendix's findings to their rates by it
+    assert {r["figure"] for (s, _), r in rows.items() if s == "HT (appendix)"} == {APPENDIX}
+    assert {r["figure"] for (s, _), r in rows.items() if s == "HT (main figure)"} == {FIG}
     others = [r for (s, c), r in rows.items() if c not in declared]
     assert others and all(r["k"] == 1 and not r["finding"] for r in others), others
     assert FIG not in findings or not set(findings[FIG]) & {c for _, c in rows}

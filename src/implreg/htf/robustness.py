@@ -50,7 +50,8 @@ def htf_rates(
     findings: Mapping[str, Mapping[str, str]] | None = None,
     untestable: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """``(rates, outcomes)``: rate rows per (setting, claim) and the per-instance outcome rows.
+    """``(rates, outcomes)``: rate rows per (setting, claim), each naming its figure (``figure``: the main
+    figure's id or the appendix's), and the per-instance outcome rows.
 
     ``histories``: {model: {data seed: history}}; a model may be missing (its settings are then absent), the HT
     runs serve both figures. ``findings`` / ``untestable``: {figure id: {claim id: why}}, the preset's
@@ -99,8 +100,9 @@ def htf_rates(
                 )
 
         per_instance = instance_outcomes(claims_of, {int(k): v for k, v in runs.items()})
-        rates += rate_rows(
+        rows = rate_rows(
             setting, per_instance, findings=findings.get(figure, {}), untestable=untestable.get(figure, {})
         )
+        rates += [{**r, "figure": figure} for r in rows]  # whose claim: the report links a finding to its rate
         outcomes += outcome_rows(setting, per_instance)
     return rates, outcomes
