@@ -44,7 +44,7 @@ include: "workflow/rules/norms_robustness.smk"
 
 ALL_FIGURES = NORMS_FIGURES + TF_FIGURES + HTF_FIGURES + HTF_LOCALITY_FIGURES
 # How often each statement holds over many instances (issue 30): own targets, in `all` only when configured.
-ROBUSTNESS_FIGURES = NORMS_ROBUSTNESS + TF_ROBUSTNESS
+ROBUSTNESS_FIGURES = NORMS_ROBUSTNESS + TF_ROBUSTNESS + HTF_ROBUSTNESS
 
 try:  # a figure for an unconfigured value, or a finding of a figure not built: stop now, naming them
     _smk.check_figure_targets(_smk.requested_targets(workflow), ALL_FIGURES)

@@ -1,11 +1,9 @@
 """htf paper, appendix: HT local component norms at inner nodes and top singular values of matricizations."""
 
-import numpy as np
-
 from implreg.claims import combine_instances, write_claims
 from implreg.cli import job_io, paths, run
 from implreg.htf.dynamics import load_history, mat_key, node_key
-from implreg.htf.dynamics_claims import appendix_claims, node_children, target_matricizations
+from implreg.htf.dynamics_claims import instance_appendix_claims
 from implreg.htf.figures import plot_appendix_figure
 from implreg.io import write_csv
 from implreg.plotting.style import save_figure
@@ -52,26 +50,24 @@ def main(io):
             row.update({f"{key}_top_{j}": float(v) for j, v in enumerate(h[f"log_{key}"][i])})
         rows.append(row)
     write_csv(io.output.table, rows)
-    mats = [*node_children(p.node), *p.matricizations]  # the children's: they cap the node's checked rank
-    per_seed = {}
-    for s, hs in by_seed.items():
-        target_mats = target_matricizations(p.spec, s, float(p.target_norm), mats, 10**6)
-        for rows_ in p.matricizations:  # the history must belong to the config's target
-            mk = mat_key(rows_)
-            if f"target_{mk}" in hs and not np.allclose(hs[f"target_{mk}"], target_mats[mk][: len(hs[f"target_{mk}"])]):
-                raise ValueError(f"{files[s]}: its target differs from the config's ({mk}, data seed {s}); retrain")
-        per_seed[s] = appendix_claims(
+    per_seed = {
+        s: instance_appendix_claims(
             hs,
+            p.spec,
+            s,
+            p.target_norm,
             p.node,
-            int(p.node_rank),
+            p.node_rank,
             p.matricizations,
-            int(p.n_entries),
-            float(p.stop_loss),
-            int(p.max_steps),
-            float(p.rel_threshold),
-            float(p.half_rise),
-            target_mats,
+            p.n_entries,
+            p.stop_loss,
+            p.max_steps,
+            p.rel_threshold,
+            p.half_rise,
+            source=files[s],
         )
+        for s, hs in by_seed.items()
+    }
     claims = combine_instances(per_seed)
     save_figure(plot_appendix_figure(h, nodes, p.matricizations, int(p.start_iter)), io.output.pdf, io.output.png)
     write_claims(io.output.claims, p.figure, p.preset, claims, p.untestable, p.findings)

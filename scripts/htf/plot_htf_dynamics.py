@@ -3,7 +3,7 @@
 from implreg.claims import combine_instances, write_claims
 from implreg.cli import job_io, paths, run
 from implreg.htf.dynamics import describe, load_history
-from implreg.htf.dynamics_claims import dynamics_claims, expected_ranks
+from implreg.htf.dynamics_claims import instance_dynamics_claims
 from implreg.htf.figures import plot_dynamics_figure
 from implreg.io import write_csv
 from implreg.plotting.style import save_figure
@@ -50,19 +50,12 @@ def main(io):
                 }
             )
     write_csv(io.output.table, rows, columns=list(max(rows, key=len)) if rows else None)
-    per_seed = {}
-    for s, hs in by_seed.items():
-        expected = expected_ranks(p.specs, s, float(p.target_norm), float(p.stop_loss), hs)
-        per_seed[s] = dynamics_claims(
-            hs,
-            expected,
-            p.specs,
-            float(p.target_norm),
-            float(p.stop_loss),
-            int(p.max_steps),
-            float(p.half_rise),
-            float(p.min_rel_error_drop),
+    per_seed = {
+        s: instance_dynamics_claims(
+            hs, p.specs, s, p.target_norm, p.stop_loss, p.max_steps, p.half_rise, p.min_rel_error_drop
         )
+        for s, hs in by_seed.items()
+    }
     claims = combine_instances(per_seed)
     subtitles = {m: describe(m, p.specs[m]) for m in MODELS}
     save_figure(plot_dynamics_figure(hists, subtitles, p.start_iters), io.output.pdf, io.output.png)

@@ -309,6 +309,7 @@ def _semantic_problems(config: dict) -> list[str]:
             )
     problems += _declaration_problems(config)
     problems += _htf_problems(config.get("htf", {}).get("dynamics"))
+    problems += _htf_robustness_problems(config.get("htf", {}))
     problems += _locality_problems(config.get("htf", {}).get("locality"))
     return problems
 
@@ -363,6 +364,28 @@ def _locality_problems(loc: dict | None) -> list[str]:
                 f"htf.locality.{task}.reg_batch_size = {k} exceeds htf.locality.train.batch_size = {batch}; "
                 "use at most the batch size (0 = the whole batch)"
             )
+    return problems
+
+
+def _htf_robustness_problems(htf: dict) -> list[str]:
+    """htf.robustness: each model's instances are among data_seeds, none of which is one of the figures' own."""
+    rob, dyn = htf.get("robustness"), htf.get("dynamics") or {}
+    if not rob:
+        return []
+    problems = []
+    seeds = list(rob["data_seeds"])
+    for model, n in rob["instances"].items():
+        if n > len(seeds):
+            problems.append(
+                f"htf.robustness.instances.{model} = {n} exceeds the {len(seeds)} data_seeds: add data seeds to "
+                f"htf.robustness.data_seeds or lower instances.{model}"
+            )
+    shared = sorted(set(seeds) & set(dyn.get("data_seeds") or []))
+    if shared:
+        problems.append(
+            f"htf.robustness.data_seeds: {shared} are also the figures' instances (htf.dynamics.data_seeds): the "
+            "robustness instances must be new ones (e.g. 100 and up)"
+        )
     return problems
 
 

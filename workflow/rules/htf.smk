@@ -131,3 +131,64 @@ rule plot_htf_appendix:
         findings=findings_of("htf/ht_local_components_matricizations"),
     script:
         "../../scripts/htf/plot_htf_appendix.py"
+
+
+# How often each statement of the dynamics figure and its appendix holds (issue 30): the same training at other
+# instances (htf.robustness), then each figure's own claims on each instance alone, per model.
+use rule train_htf_dynamics as train_htf_robustness with:
+    output:
+        history="results/htf/robustness/data{dseed}/{model}/history.npz",
+    log:
+        "logs/train_htf_robustness/{model}_data{dseed}.log",
+    benchmark:
+        "benchmarks/out/train_htf_robustness/{model}_data{dseed}.tsv"
+
+
+rule robustness_htf:
+    input:
+        mf=htf_robustness_histories("mf"),
+        cp=htf_robustness_histories("cp"),
+        ht=htf_robustness_histories("ht"),
+    output:
+        pdf="figures/htf/robustness.pdf",
+        png="figures/htf/robustness.png",
+        summary="figures/htf/robustness.json",
+        rates="results/htf/robustness/rates.csv",
+        outcomes="results/htf/robustness/outcomes.csv",
+    log:
+        "logs/robustness_htf/robustness.log",
+    conda:
+        CONDA_ENV
+    threads: job_threads("small")
+    resources:
+        **job_resources("small"),
+    params:
+        code=lib_code("scripts/htf/robustness_htf.py"),
+        data_seeds={m: htf_robustness_seeds(m) for m in HTF_MODELS},
+        # the claim settings of the two figures, taken from their rules
+        specs=rules.plot_htf_dynamics.params.specs,
+        target_norm=rules.plot_htf_dynamics.params.target_norm,
+        stop_loss=rules.plot_htf_dynamics.params.stop_loss,
+        max_steps=rules.plot_htf_dynamics.params.max_steps,
+        half_rise=rules.plot_htf_dynamics.params.half_rise,
+        min_rel_error_drop=rules.plot_htf_dynamics.params.min_rel_error_drop,
+        node=rules.plot_htf_appendix.params.node,
+        node_rank=rules.plot_htf_appendix.params.node_rank,
+        matricizations=rules.plot_htf_appendix.params.matricizations,
+        n_entries=rules.plot_htf_appendix.params.n_entries,
+        rel_threshold=rules.plot_htf_appendix.params.rel_threshold,
+        preset=PRESET,
+        figures={
+            "dynamics": rules.plot_htf_dynamics.params.figure,
+            "appendix": rules.plot_htf_appendix.params.figure,
+        },
+        findings={
+            rules.plot_htf_dynamics.params.figure: rules.plot_htf_dynamics.params.findings,
+            rules.plot_htf_appendix.params.figure: rules.plot_htf_appendix.params.findings,
+        },
+        untestable={
+            rules.plot_htf_dynamics.params.figure: rules.plot_htf_dynamics.params.untestable,
+            rules.plot_htf_appendix.params.figure: rules.plot_htf_appendix.params.untestable,
+        },
+    script:
+        "../../scripts/htf/robustness_htf.py"

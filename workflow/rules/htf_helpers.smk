@@ -9,12 +9,28 @@ HTF_FIGURES = [
     "figures/htf/ht_local_components_matricizations.pdf",
 ]
 
+HTF_ROB = HTF["robustness"]
+HTF_ROBUSTNESS = ["figures/htf/robustness.pdf"]
+
 
 def htf_histories(model):
     """One model's training histories, one per instance of htf.dynamics.data_seeds (the figures draw the first)."""
     return [
         f"results/htf/dynamics/data{s}/{model}/history.npz"
         for s in HTF_DYN["data_seeds"]
+    ]
+
+
+def htf_robustness_seeds(model):
+    """One model's robustness instances: the first htf.robustness.instances.<model> of htf.robustness.data_seeds."""
+    return HTF_ROB["data_seeds"][: HTF_ROB["instances"][model]]
+
+
+def htf_robustness_histories(model):
+    """One model's training histories of the robustness target, one per instance (htf_robustness_seeds)."""
+    return [
+        f"results/htf/robustness/data{s}/{model}/history.npz"
+        for s in htf_robustness_seeds(model)
     ]
 
 

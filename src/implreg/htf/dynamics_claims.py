@@ -517,3 +517,71 @@ def target_matricizations(
     """{mat key: top singular values} of the HT ground truth's matricizations, regenerated from the config."""
     target = make_problem("ht", spec, 1, int(data_seed), float(fro_norm))["target"]
     return {mat_key(rows): target_matricization_svs(target, rows, int(top_k)) for rows in matricizations}
+
+
+def instance_dynamics_claims(
+    histories: Mapping[str, Mapping[str, Any]],
+    specs: Mapping[str, Mapping[str, Any]],
+    data_seed: int,
+    fro_norm: float,
+    stop_loss: float,
+    max_steps: int,
+    half_rise: float,
+    min_rel_drop: float,
+) -> list[Claim]:
+    """The main figure's claims on one instance (data seed): how many should rise, decided from the instance's
+    regenerated targets (:func:`expected_ranks`, which also refuses a history trained on another target), then
+    :func:`dynamics_claims`. ``histories``: {model: history} for any of the models; a model's claims read its
+    own run only, so the figure passes all three and the robustness target one at a time."""
+    own = {m: specs[m] for m in histories}
+    expected = expected_ranks(own, int(data_seed), float(fro_norm), float(stop_loss), histories)
+    return dynamics_claims(
+        histories,
+        expected,
+        own,
+        float(fro_norm),
+        float(stop_loss),
+        int(max_steps),
+        float(half_rise),
+        float(min_rel_drop),
+    )
+
+
+def instance_appendix_claims(  # noqa: PLR0913 -- the appendix figure's settings, one name per config key
+    hist: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    data_seed: int,
+    fro_norm: float,
+    node: Sequence[int],
+    node_rank: int,
+    matricizations: Sequence[Sequence[int]],
+    n_entries: int,
+    stop_loss: float,
+    max_steps: int,
+    rel_threshold: float,
+    half_rise: float,
+    source: str = "the HT history",
+) -> list[Claim]:
+    """The appendix figure's claims on one instance (data seed): the target's matricizations (the node's
+    children's and ``matricizations``) regenerated from the config, the history refused (ValueError naming
+    ``source``) if it logged another target's, then :func:`appendix_claims`."""
+    mats = [*node_children(node), *matricizations]  # the children's: they cap the node's checked rank
+    target_mats = target_matricizations(spec, int(data_seed), float(fro_norm), mats, 10**6)
+    for rows in matricizations:  # the history must belong to the config's target
+        mk = mat_key(rows)
+        if f"target_{mk}" in hist and not np.allclose(
+            hist[f"target_{mk}"], target_mats[mk][: len(hist[f"target_{mk}"])]
+        ):
+            raise ValueError(f"{source}: its target differs from the config's ({mk}, data seed {data_seed}); retrain")
+    return appendix_claims(
+        hist,
+        node,
+        int(node_rank),
+        matricizations,
+        int(n_entries),
+        float(stop_loss),
+        int(max_steps),
+        float(rel_threshold),
+        float(half_rise),
+        target_mats,
+    )
