@@ -110,6 +110,17 @@ def job_resources(kind, gpu=False):
     return {**(GPU_RESOURCES if gpu else {}), "mem_mb": mem_mb, "runtime": runtime}
 
 
-def job_threads(kind):
-    """Threads (SLURM: --cpus-per-task) of one job of this kind; torch uses as many."""
+def compute_threads(kind):
+    """Threads a job of this kind computes with in torch and BLAS (a `params:` entry: a result setting, since
+    reductions round differently with another count): `compute_threads` from the config, else the job-size
+    table's. Small jobs always compute with 1."""
+    if kind != "small" and CFG["compute_threads"] is not None:
+        return int(CFG["compute_threads"])
     return _JOB_SIZES[kind][PRESET][0]
+
+
+def job_threads(kind):
+    """Threads (SLURM: --cpus-per-task) Snakemake schedules one job of this kind on: its compute threads.
+    `--cores` / `--set-threads` may change this count, never the compute threads (so never a number).
+    """
+    return compute_threads(kind)
