@@ -28,6 +28,15 @@ _smk.set_run_env(CFG)
 
 PRESET = CFG["preset"]
 
+# One folder holds one preset's outputs (output paths do not name it): a run of another preset stops here, before
+# it overwrites them or takes them for current. The Snakefile's onstart writes results/.preset (docs/layout.md).
+# The pre-flight writes only under results/preflight/<preset>/, so it runs anywhere.
+if not CFG["preflight"]:
+    try:
+        _smk.check_folder_preset(PRESET)
+    except ConfigError as _err:
+        raise WorkflowError(str(_err)) from None
+
 
 def fmt_num(x):
     """Stable short text for a number in a path (0.01 -> 0.01, 1e-05 -> 1e-05)."""
