@@ -250,3 +250,38 @@ def mark_folder_preset(preset: str, workdir: str | Path = ".") -> None:
     if not marker.is_file() or marker.read_text().strip() != preset:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(preset + "\n")
+
+
+def machine_mem_mb() -> int | None:
+    """This machine's physical memory in MB (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(rule: str, key: str, setting: str, need: tuple[int, str], mem_mb: int, preset: str) -> None:
+    """Refuse, before any job runs, a size whose job needs more memory than its rule requests (issue 27, item 6).
+
+    `need` is (bytes at the least, what dominates) from the wing's estimator: a lower bound, so a refusal is
+    always right; the job would otherwise fail allocating, hours in, with a bare torch error.
+    """
+    need_bytes, what = need
+    need_mb = -(-int(need_bytes) // 2**20)
+    if need_mb <= mem_mb:
+        return
+    machine = machine_mem_mb()
+    fix = f"Make {key} smaller in config.yaml or your --configfile"
+    if machine is not None and need_mb > machine:
+        fix += f" (this machine has {_size(machine)})"
+    else:
+        fix += f", or, where a machine holds it, raise the request: --set-resources {rule}:mem_mb={2 * need_mb}"
+    raise ConfigError(
+        f"{key} ({setting}) needs at least {_size(need_mb)} of memory in {rule} (for {what}), more than the "
+        f"{_size(mem_mb)} the rule requests at preset {preset!r} (its mem_mb). {fix}."
+    )
+
+
+def _size(mb: float) -> str:
+    """800 MB, 24 GB, 1.53e+16 GB."""
+    return f"{mb:,.0f} MB" if mb < 10_240 else f"{mb / 1024:,.0f} GB" if mb < 1024**3 else f"{mb / 1024:.3g} GB"

@@ -81,3 +81,39 @@ def test_another_presets_file_never_passes_as_current(tmp_path):
         assert proc.returncode != 0 and "Nothing to be done" not in text, f"marker {marker}: {text[-2000:]}"
         source = "results/.preset" if marker == "kept" else target
         assert f"holds the outputs of preset 'smoke' ({source})" in text, text[-2000:]
+
+
+TOO_BIG = {  # the issue's sizes: each job used to fail hours in, allocating 16 GB with "Otherwise this is a bug"
+    "htf.dynamics.cp": {"htf": {"dynamics": {"cp": {"order": 8, "dim": 1000}}}},
+    "tf.dynamics.shape": {"tf": {"dynamics": {"shape": [100] * 8}}},
+    "htf.dynamics.ht": {
+        "htf": {
+            "dynamics": {
+                "ht": {"order": 8, "widths": [4096] * 3, "target_ranks": [3] * 3},
+                "matricizations": [[1, 2, 3, 4], [1, 2]],
+            }
+        }
+    },
+}
+
+
+@pytest.mark.dag
+@pytest.mark.parametrize("key", list(TOO_BIG))
+def test_sizes_the_machine_cannot_hold_stop_before_any_job(tmp_path, key):
+    """Item 6: a lower bound of the job's memory, from the shapes, against its rule's mem_mb, at parse time."""
+    import yaml
+
+    configfile = tmp_path / "big.yaml"
+    configfile.write_text(yaml.safe_dump(TOO_BIG[key]))
+    proc = snakemake(tmp_path, "-n", "--configfile", str(configfile), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"{key} (" in text and "needs at least" in text and "mem_mb" in text, text[-2000:]
+    assert f"Make {key} smaller" in text
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.dag
+def test_the_memory_check_reads_set_resources(tmp_path):
+    proc = snakemake(tmp_path, "-n", "--set-resources", "train_htf_dynamics:mem_mb=5", check=False)
+    assert proc.returncode != 0 and "than the 5 MB the rule requests" in proc.stdout + proc.stderr

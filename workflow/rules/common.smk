@@ -119,6 +119,17 @@ def job_resources(kind, gpu=False):
     return {**(GPU_RESOURCES if gpu else {}), "mem_mb": mem_mb, "runtime": runtime}
 
 
+def requested_mem_mb(rule, kind):
+    """mem_mb a job of `rule` requests: its kind's at this preset, or what --set-resources says."""
+    settings = getattr(workflow.resource_settings, "overwrite_resources", None) or {}
+    over = settings.get(rule) or {}
+    try:
+        value = over.get("mem_mb")
+        return int(getattr(value, "value", value))
+    except (TypeError, ValueError, AttributeError):
+        return job_resources(kind)["mem_mb"]
+
+
 def compute_threads(kind):
     """Threads a job of this kind computes with in torch and BLAS (a `params:` entry: a result setting, since
     reductions round differently with another count): `compute_threads` from the config, else the job-size
