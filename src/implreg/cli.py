@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from implreg.checkpoint import Checkpoint, fingerprint
 from implreg.codehash import loaded_code
 from implreg.errors import ReproError
+from implreg.io import rebuild_hint
 
 # Parameters a job may receive without listing them: `checkpoint` = {"dir": ..., "every_s": ...}; `compute_threads`
 # (the threads torch and BLAS compute with: a result setting, so it is part of the checkpoint's fingerprint).
@@ -149,7 +150,7 @@ def _unexpected(exc: Exception, io: JobIO) -> str:
     inputs = [p for v in vars(io.input).values() for p in paths(v)]
     return (
         f"ERROR: {type(exc).__name__}: {exc}. This job read {inputs or 'no input files'}; if one of them was "
-        "edited or damaged (a full disk, an interrupted copy), delete it and rerun snakemake to rebuild it. "
+        f"edited or damaged (a full disk, an interrupted copy), {rebuild_hint('<that file>')}. "
         "Otherwise this is a bug: please report it with this log."
     )
 

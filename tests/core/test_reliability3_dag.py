@@ -117,3 +117,26 @@ def test_sizes_the_machine_cannot_hold_stop_before_any_job(tmp_path, key):
 def test_the_memory_check_reads_set_resources(tmp_path):
     proc = snakemake(tmp_path, "-n", "--set-resources", "train_htf_dynamics:mem_mb=5", check=False)
     assert proc.returncode != 0 and "than the 5 MB the rule requests" in proc.stdout + proc.stderr
+
+
+@pytest.mark.dag
+def test_the_advice_for_a_damaged_short_csv_rebuilds_it_and_the_figure(tmp_path):
+    """Item 7: text in a short CSV is named with its file (no raw ValueError), and the advice works also where a
+    plain rerun after deleting the file answers "Nothing to be done" (the figure made from it exists)."""
+    smoke = ("--cores", "2", "--config", "preset=smoke")
+    linear = "results/norms/tc/rank1_order3/linear.csv"
+    snakemake(tmp_path, TC_FIGURE, *smoke)
+    path = tmp_path / linear
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], *(ln.rsplit(",", 2)[0] + ",abc,1" for ln in lines[2:])]) + "\n")
+    proc = snakemake(tmp_path, TC_FIGURE, *smoke, check=False)
+    log = (tmp_path / "logs/plot_tc/rank1_order3.log").read_text()
+    assert proc.returncode != 0 and "'abc' in the numeric column 'error'" in log, log[-2000:]
+    assert "ValueError" not in log and f"snakemake {linear} <your targets>" in log
+    path.unlink()
+    snakemake(tmp_path, linear, TC_FIGURE, *smoke)  # the advice, word for word
+    assert (tmp_path / TC_FIGURE).is_file()
+    path.unlink()  # the figure exists now: a plain rerun keeps it, the advice rebuilds both
+    assert "Nothing to be done" in snakemake(tmp_path, TC_FIGURE, "-n", *smoke[2:]).stdout
+    dry = snakemake(tmp_path, linear, TC_FIGURE, "-n", *smoke[2:]).stdout
+    assert "rule measure_tc_linear:" in dry and "rule plot_tc:" in dry
