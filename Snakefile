@@ -53,6 +53,12 @@ except ConfigError as _err:
     raise WorkflowError(str(_err)) from None
 
 
+# Before the first job: this folder now holds this preset's outputs (results/.preset, checked in common.smk).
+onstart:
+    if not CFG["preflight"]:
+        _smk.mark_folder_preset(PRESET)
+
+
 # A build of some figures (or of the report) prints their verdict and fails on an undeclared failed claim, as
 # the whole DAG does; the figures are kept. `all` has its own verdict job (check_claims).
 onsuccess:

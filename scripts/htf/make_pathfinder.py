@@ -26,7 +26,7 @@ def main(io):
     p = io.params
     geo = geometry_from(p.geometry)
     length = int(p.path_length)
-    workers = max(1, io.threads)  # the job's threads: the images do not depend on it, so it is not a param
+    workers = max(1, io.cores)  # the cores Snakemake gave the job: the images do not depend on it (not a param)
     x_train, y_train = generate(int(p.n_train), length, "train", int(p.seed), geo, workers=workers)
     x_test, y_test = generate(int(p.n_test), length, "test", int(p.seed), geo, workers=workers)
     write_npz(

@@ -24,9 +24,9 @@ def main(io):
     fields = probe_pathfinder_images(p.geometry, int(p.path_length), int(p.n_train), int(p.n_test), int(p.probe_steps))
     # The job splits its images over `threads` worker processes (the probe used one): its wall time shrinks so,
     # its CPU time does not (the table divides CPU time by the threads).
-    fields["s_per_step"] /= max(1, io.threads)
-    fields["count_note"] += f", divided over the job's {io.threads} worker(s)"
-    write_json(io.output.probe, finish(fields, "make_pathfinder", "cpu", io.threads))
+    fields["s_per_step"] /= max(1, io.cores)
+    fields["count_note"] += f", divided over the job's {io.cores} worker(s)"
+    write_json(io.output.probe, finish(fields, "make_pathfinder", "cpu", io.cores))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from implreg.io import atomic_path
+from implreg.io import atomic_path, stale_temps
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -122,10 +122,16 @@ class Checkpoint:
         return self._signal is not None or time.monotonic() - self._last_save >= self.every_s
 
     def save(self, state: dict) -> None:
+        """Write the state atomically (the last good checkpoint stays until this one is complete). A full disk
+        raises WriteError naming the file, and leaves no empty folder behind."""
         if self.path is None:
             return
-        with atomic_path(self.path, suffix=".pt") as tmp:
-            torch.save({"fingerprint": self.fingerprint, "state": _to_storable(state)}, tmp)
+        try:
+            with atomic_path(self.path, suffix=".pt") as tmp:
+                torch.save({"fingerprint": self.fingerprint, "state": _to_storable(state)}, tmp)
+        except BaseException:
+            self._prune_empty_folders()
+            raise
         self._last_save = time.monotonic()
 
     def stop_if_signalled(self) -> None:
@@ -139,9 +145,13 @@ class Checkpoint:
         """Delete the checkpoint and the folders it leaves empty, up to and including `root`."""
         if self.path is None:
             return
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-        if self.root is None:
+        for path in [self.path, *stale_temps(self.path)]:  # and the temp file of a save killed mid-way
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        self._prune_empty_folders()
+
+    def _prune_empty_folders(self) -> None:
+        if self.path is None or self.root is None:
             return
         root = self.root.resolve()
         folder = self.path.parent.resolve()

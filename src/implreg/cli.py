@@ -2,6 +2,11 @@
 
 Under Snakemake the global `snakemake` object supplies inputs, outputs, params, threads and log.
 From the shell:  python scripts/x.py --input history=a.npz --output csv=b.csv --params '{"depth": 3}'
+
+Threads: a job computes with ``params.compute_threads`` (a result setting: float rounding in torch's and BLAS's
+reductions depends on the thread count), 1 without it, never with the count Snakemake schedules it on
+(``--cores`` and ``--set-threads`` change that one, and it must not change a number). Snakemake's count is
+``JobIO.cores``, for work whose results do not depend on it (worker processes).
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from types import SimpleNamespace
 from implreg.checkpoint import Checkpoint, fingerprint
 from implreg.codehash import loaded_code
 from implreg.errors import ReproError
+from implreg.io import rebuild_hint
 
-# Parameters a job may receive without listing them: `checkpoint` = {"dir": ..., "every_s": ...}.
-OPTIONAL_PARAMS = ("checkpoint",)
+# Parameters a job may receive without listing them: `checkpoint` = {"dir": ..., "every_s": ...}; `compute_threads`
+# (the threads torch and BLAS compute with: a result setting, so it is part of the checkpoint's fingerprint).
+OPTIONAL_PARAMS = ("checkpoint", "compute_threads")
 
 
 @dataclass
@@ -29,9 +36,10 @@ class JobIO:
     input: SimpleNamespace
     output: SimpleNamespace
     params: SimpleNamespace
-    threads: int = 1
+    threads: int = 1  # the threads the job computes with (a result setting: params.compute_threads)
     log: str | None = None
     wildcards: dict = field(default_factory=dict)
+    cores: int = 1  # the threads Snakemake scheduled the job on (--cores/--set-threads): never shapes a number
 
     def checkpoint(self) -> Checkpoint:
         """This job's checkpoint: ``<dir>/<first output>.ckpt.pt``, fingerprinted by params, inputs and code.
@@ -46,7 +54,7 @@ class JobIO:
             return Checkpoint(None)
         first_output = Path(next(iter(vars(self.output).values())))
         rel = first_output.relative_to(first_output.anchor) if first_output.is_absolute() else first_output
-        job = {k: v for k, v in vars(self.params).items() if k not in OPTIONAL_PARAMS}
+        job = {k: v for k, v in vars(self.params).items() if k != "checkpoint"}
         inputs = [p for v in vars(self.input).values() for p in paths(v)]
         # The code too: a checkpoint written by other code (the script or any library module it loaded) is not
         # resumed; the job starts over.
@@ -82,6 +90,7 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
     """Return the job's inputs/outputs/params from Snakemake if present, else parse the command line."""
     smk = sys.modules["__main__"].__dict__.get("snakemake")
     if smk is not None:
+        compute = smk.params["compute_threads"] if "compute_threads" in smk.params.keys() else 1
         return JobIO(
             # An input a rule does not declare (e.g. optional by config) is simply absent.
             input=SimpleNamespace(**{k: smk.input[k] for k in inputs if k in smk.input.keys()}),
@@ -90,9 +99,10 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
                 **{k: smk.params[k] for k in params},
                 **{k: smk.params[k] for k in OPTIONAL_PARAMS if k in smk.params.keys()},
             ),
-            threads=int(smk.threads),
+            threads=int(compute),
             log=smk.log[0] if len(smk.log) else None,
             wildcards=dict(smk.wildcards.items()),
+            cores=int(smk.threads),
         )
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog(inputs, outputs, params)
@@ -100,13 +110,16 @@ def job_io(doc: str, inputs: dict[str, str], outputs: dict[str, str], params: di
     parser.add_argument("--input", nargs="*", default=[], metavar="NAME=PATH")
     parser.add_argument("--output", nargs="*", default=[], metavar="NAME=PATH")
     parser.add_argument("--params", default="{}", help="JSON object of parameters")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None, help="compute threads (default: compute_threads or 1)")
     args = parser.parse_args()
     p = json.loads(args.params)
     missing = [k for k in params if k not in p]
     if missing:
         parser.error(f"--params is missing {missing}")
-    return JobIO(_pairs(args.input, "input"), _pairs(args.output, "output"), SimpleNamespace(**p), args.threads)
+    threads = args.threads if args.threads is not None else int(p.get("compute_threads", 1))
+    return JobIO(
+        _pairs(args.input, "input"), _pairs(args.output, "output"), SimpleNamespace(**p), threads, cores=threads
+    )
 
 
 def paths(value) -> list[str]:
@@ -137,18 +150,50 @@ def _unexpected(exc: Exception, io: JobIO) -> str:
     inputs = [p for v in vars(io.input).values() for p in paths(v)]
     return (
         f"ERROR: {type(exc).__name__}: {exc}. This job read {inputs or 'no input files'}; if one of them was "
-        "edited or damaged (a full disk, an interrupted copy), delete it and rerun snakemake to rebuild it. "
+        f"edited or damaged (a full disk, an interrupted copy), {rebuild_hint('<that file>')}. "
         "Otherwise this is a bug: please report it with this log."
     )
 
 
+def fix_threads(n: int) -> None:
+    """Compute with `n` threads in torch and in every BLAS / OpenMP library, loaded now or later.
+
+    Snakemake exports OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, ... = the job's *scheduled* threads; those would make
+    numpy's and scipy's BLAS reduce in another order under `--cores 1` than under `--cores 2` (measured: a dot
+    product of 2e6 entries and a 400 x 3000 x 300 matmul change bits). Libraries already loaded are limited
+    through threadpoolctl, later ones read the variables.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    n = max(1, int(n))
+    for var in THREAD_ENV_VARS:
+        os.environ[var] = str(n)
+    torch.set_num_threads(n)
+    threadpool_limits(limits=n)
+
+
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "GOTO_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
 def run(main, io: JobIO) -> None:
     """Run main(io); a ReproError becomes a clean one-paragraph message and exit status 1."""
-    import torch
-
-    torch.set_num_threads(max(1, io.threads))
+    fix_threads(io.threads)
     try:
         with log_to(io.log):
+            if io.cores != io.threads:
+                print(
+                    f"note: this job computes with {io.threads} thread(s) (compute_threads, a result setting); "
+                    f"Snakemake scheduled it on {io.cores} (--cores / --set-threads schedule, they change no number)",
+                    file=sys.stderr,
+                )
             try:
                 main(io)
             except Exception as exc:

@@ -445,6 +445,14 @@ def _htf_problems(dyn: dict | None) -> list[str]:
     return problems
 
 
+def _number_text(value):
+    """`3e3` / '60' (number-like text, as YAML 1.1 and --config pass them) as the number they mean; else as is."""
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    return value
+
+
 def user_layer(sources: list[tuple[str, dict]]) -> dict:
     """The user's own values (--configfile files, then --config), without their `presets` block."""
     out: dict = {}
@@ -470,6 +478,7 @@ def preset_conflicts(raw: dict, preset: str, sources: list[tuple[str, dict]]) ->
             if not parts:
                 continue
             found, preset_value = _lookup(overrides, list(parts))
+            value = _number_text(value)  # `3e3` (text to YAML 1.1) is the number 3000, as the validator reads it
             if found and preset_value != value:
                 key = ".".join(map(str, parts))
                 notes.append(

@@ -8,6 +8,7 @@ run's result does not depend on which other runs share its batch.
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Sequence
 
@@ -55,6 +56,16 @@ def cp_reconstruct(factors: Sequence[Tensor], batched: bool = True) -> Tensor:
     half = len(factors) // 2
     left, right = khatri_rao(factors[:half]), khatri_rao(factors[half:])
     return torch.bmm(left, right.transpose(1, 2)).reshape(shape)
+
+
+def cp_reconstruct_elements(shape: Sequence[int], R: int) -> int:
+    """Elements one run of :func:`cp_reconstruct` holds at once (both Khatri-Rao halves and the full tensor; the
+    backward pass keeps them): a lower bound on its memory, for refusing sizes before a job runs."""
+    shape = [int(d) for d in shape]
+    if len(shape) == 1:
+        return shape[0] * int(R) + shape[0]
+    half = len(shape) // 2
+    return (math.prod(shape[:half]) + math.prod(shape[half:])) * int(R) + math.prod(shape)
 
 
 def cp_reconstruct_np(factors: Sequence[np.ndarray]) -> np.ndarray:

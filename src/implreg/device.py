@@ -33,8 +33,8 @@ def resolve_device(requested: str) -> str:
         raise ConfigError(
             f"device = 'cuda' but torch {torch.__version__} ({build}) sees no CUDA GPU on this machine. "
             "Set `device: cpu` in config.yaml or run with `--config device=cpu`; for GPUs, run on a machine "
-            "with an NVIDIA GPU and a CUDA build of torch (envs/requirements.txt pins the CPU wheel; see README, "
-            "Scaling out)."
+            "with an NVIDIA GPU and a CUDA build of torch: `pip install -r envs/requirements.txt` from PyPI on "
+            "Linux brings it (envs/requirements-cpu.txt installs the CPU wheel; see docs/scaling.md, GPUs)."
         )
     count = torch.cuda.device_count()
     if count <= 1:

@@ -13,6 +13,10 @@ class DataError(ReproError):
     """A dataset file is missing, truncated or corrupt."""
 
 
+class WriteError(ReproError):
+    """An output or checkpoint could not be written (a full disk, a read-only folder)."""
+
+
 class DivergenceError(ReproError):
     """Training produced NaN/inf; carries where it happened."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import json
 import os
 import tempfile
@@ -10,25 +12,74 @@ from pathlib import Path
 
 import numpy as np
 
-from implreg.errors import DataError
+from implreg.errors import DataError, WriteError
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None):
-    """Yield a temporary path beside `path`; rename onto `path` only if the block succeeds."""
+    """Yield a temporary path beside `path`; rename onto `path` only if the block succeeds.
+
+    A write that fails for want of space (or permission) raises WriteError naming `path` and the fix, whatever
+    the writer (numpy's OSError, torch's "inline_container" RuntimeError). Temp files of `path` that an earlier,
+    killed writer left behind go once `path` is written.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     sfx = suffix if suffix is not None else "".join(path.suffixes)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + sfx, dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + sfx, dir=path.parent)
+        os.close(fd)
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        if _write_failure(exc):
+            raise WriteError(_write_failure_message(path, exc)) from None
         raise
+    for stale in stale_temps(path):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Temp files of `path` (``.<name>.<random>.tmp<suffix>``) left by a writer that was killed mid-way."""
+    path = Path(path)
+    return sorted(path.parent.glob(f".{glob.escape(path.name)}.*.tmp*")) if path.parent.is_dir() else []
+
+
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES}
+
+
+def _write_failure(exc: BaseException) -> bool:
+    """A write that failed for want of space or permission (not a bug in the writer)."""
+    if isinstance(exc, OSError):
+        return exc.errno in _FULL_ERRNOS
+    # torch.save on a full disk: "[enforce fail at inline_container.cc:...] . unexpected pos ..." or
+    # "PytorchStreamWriter failed writing file ...".
+    return isinstance(exc, RuntimeError) and ("inline_container" in str(exc) or "PytorchStreamWriter" in str(exc))
+
+
+def _write_failure_message(path: Path, exc: BaseException) -> str:
+    import shutil
+
+    folder = path.parent if path.parent.is_dir() else Path(".")
+    try:
+        free = f"{shutil.disk_usage(folder).free / 2**20:,.1f} MB free there"
+    except OSError:
+        free = "free space unknown"
+    why = (
+        exc.strerror
+        if isinstance(exc, OSError) and exc.strerror
+        else f"torch's writer failed, as on a full disk: {exc}"
+    )
+    return (
+        f"cannot write {path} ({why}; {free}). Free space on the disk that holds {folder} (or make the folder "
+        "writable) and rerun snakemake: the job starts over, or resumes from its last checkpoint."
+    )
 
 
 def _umask() -> int:
@@ -42,12 +93,19 @@ def write_json(path, obj) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
 
 
-_STALE_HINT = "it is corrupt or was written by another version: delete it and rerun snakemake to rebuild it"
+def rebuild_hint(path) -> str:
+    """How to rebuild one damaged intermediate file and everything made from it. A plain rerun after deleting it
+    is not enough once the outputs made from it exist: Snakemake answers "Nothing to be done" (a missing
+    intermediate file is not a reason to rebuild); named as a target it is rebuilt, and then what uses it."""
+    return (
+        f"delete it and rerun snakemake with it as the first target (`snakemake {path} <your targets>`), which "
+        "rebuilds it and everything made from it"
+    )
 
 
 def unreadable(path, why: str) -> DataError:
     """The error for an intermediate file that cannot be used: names the file, what is wrong and the fix."""
-    return DataError(f"{path} {why}; {_STALE_HINT}.")
+    return DataError(f"{path} {why}; it is corrupt or was written by another version: {rebuild_hint(path)}.")
 
 
 class Record(dict):
@@ -147,10 +205,12 @@ def _json_default(o):
     raise TypeError(f"cannot serialise {type(o).__name__} to JSON")
 
 
-def read_csv_rows(path, allow_empty: bool = False) -> list[dict]:
+def read_csv_rows(path, allow_empty: bool = False, numeric: tuple[str, ...] = ()) -> list[dict]:
     """Rows of a CSV written by write_csv, with numbers and booleans converted back.
 
-    A file without rows (unless `allow_empty`) or with ragged rows raises DataError naming it.
+    A file without rows (unless `allow_empty`), with ragged rows, or with a non-number in a numeric column (the
+    `numeric` ones, and any holding a number: write_csv never mixes numbers and text in a column) raises
+    DataError naming it. (Majority voting let a damaged two-row file through to a raw ValueError.)
     """
     import csv
 
@@ -160,16 +220,16 @@ def read_csv_rows(path, allow_empty: bool = False) -> list[dict]:
     except (UnicodeDecodeError, csv.Error) as exc:
         raise unreadable(path, f"is not a CSV table ({exc})") from None
     if not rows and not allow_empty:
-        raise DataError(f"{path} has no data rows; {_STALE_HINT}.")
+        raise unreadable(path, "has no data rows")
     for i, row in enumerate(rows, start=2):
         if None in row or None in row.values():
-            raise DataError(f"{path}: line {i} does not match the header; {_STALE_HINT}.")
+            raise unreadable(path, f"line {i} does not match the header")
     parsed = [{k: _parse(v) for k, v in row.items()} for row in rows]
     # A column is numeric when most of its filled cells are numbers; then every filled cell must be one.
     for col in parsed[0] if parsed else []:
         filled = [(i, r[col]) for i, r in enumerate(parsed, start=2) if r[col] != ""]
         numbers = [v for _, v in filled if _is_number(v)]
-        if 2 * len(numbers) > len(filled):
+        if col in numeric or numbers:
             bad = [(i, v) for i, v in filled if not _is_number(v)]
             if bad:
                 i, v = bad[0]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -203,3 +204,84 @@ def check_findings_figures(findings, figures) -> None:
             f"{sorted(built)}); fix the figure id in config.yaml (findings or presets.<preset>.findings) or your "
             "--configfile."
         )
+
+
+# The preset whose outputs a working folder holds (issue 27, item 4). Output paths do not name the preset, so a
+# `smoke` run in a folder built by `default` would overwrite its figures and results, and (with Snakemake's
+# metadata gone) a `default` run would take smoke files for current. One folder holds one preset's outputs.
+PRESET_MARKER = "results/.preset"
+
+
+def folder_presets(workdir: str | Path = ".") -> list[tuple[str, str]]:
+    """(preset, the file that says so) of the outputs in `workdir`: the marker, then each claims file under
+    figures/ (builds from before the marker have only those)."""
+    root = Path(workdir)
+    found = []
+    marker = root / PRESET_MARKER
+    if marker.is_file():
+        found.append((marker.read_text().strip(), PRESET_MARKER))
+    for path in sorted(root.glob("figures/*/*.claims.json")):
+        try:
+            preset = json.loads(path.read_text()).get("preset")
+        except (OSError, ValueError, AttributeError):
+            continue  # a damaged claims file is its own job's business; it is rebuilt
+        if isinstance(preset, str):
+            found.append((preset, str(path.relative_to(root))))
+    return found
+
+
+def check_folder_preset(preset: str, workdir: str | Path = ".") -> None:
+    """Refuse to run `preset` in a folder that holds another preset's outputs, naming the preset, the file and
+    the fixes (another folder, or moving the other build away)."""
+    for other, source in folder_presets(workdir):
+        if other != preset:
+            raise ConfigError(
+                f"this folder ({Path(workdir).resolve()}) holds the outputs of preset {other!r} ({source}); a "
+                f"{preset!r} run here would overwrite them, or take them for its own (output paths do not name "
+                f"the preset). Run preset {preset!r} in another folder (`snakemake --directory <another folder> "
+                f"...`, or another clone), or pass --config preset={other} to work on this folder's build. To "
+                f"discard the {other!r} build here, move results/, figures/ and report/ away first."
+            )
+
+
+def mark_folder_preset(preset: str, workdir: str | Path = ".") -> None:
+    """Record which preset this folder's outputs are (before any job runs)."""
+    marker = Path(workdir) / PRESET_MARKER
+    if not marker.is_file() or marker.read_text().strip() != preset:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(preset + "\n")
+
+
+def machine_mem_mb() -> int | None:
+    """This machine's physical memory in MB (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(rule: str, key: str, setting: str, need: tuple[int, str], mem_mb: int, preset: str) -> None:
+    """Refuse, before any job runs, a size whose job needs more memory than its rule requests (issue 27, item 6).
+
+    `need` is (bytes at the least, what dominates) from the wing's estimator: a lower bound, so a refusal is
+    always right; the job would otherwise fail allocating, hours in, with a bare torch error.
+    """
+    need_bytes, what = need
+    need_mb = -(-int(need_bytes) // 2**20)
+    if need_mb <= mem_mb:
+        return
+    machine = machine_mem_mb()
+    fix = f"Make {key} smaller in config.yaml or your --configfile"
+    if machine is not None and need_mb > machine:
+        fix += f" (this machine has {_size(machine)})"
+    else:
+        fix += f", or, where a machine holds it, raise the request: --set-resources {rule}:mem_mb={2 * need_mb}"
+    raise ConfigError(
+        f"{key} ({setting}) needs at least {_size(need_mb)} of memory in {rule} (for {what}), more than the "
+        f"{_size(mem_mb)} the rule requests at preset {preset!r} (its mem_mb). {fix}."
+    )
+
+
+def _size(mb: float) -> str:
+    """800 MB, 24 GB, 1.53e+16 GB."""
+    return f"{mb:,.0f} MB" if mb < 10_240 else f"{mb / 1024:,.0f} GB" if mb < 1024**3 else f"{mb / 1024:.3g} GB"

@@ -23,6 +23,8 @@ def test_cuda_without_gpu_names_the_key_and_the_fix(monkeypatch):
         resolve_device("cuda")
     msg = str(err.value)
     assert "device = 'cuda'" in msg and "device: cpu" in msg and "--config device=cpu" in msg
+    # Issue 27, item 8: requirements.txt from PyPI is the CUDA route; the CPU wheel is requirements-cpu.txt.
+    assert "requirements.txt pins the CPU wheel" not in msg and "envs/requirements-cpu.txt installs the CPU" in msg
 
 
 def test_unknown_device_is_refused():

@@ -21,12 +21,14 @@ def _manifest(workdir: Path, source: str) -> Path:
 
 @pytest.mark.dag
 def test_smoke_then_real_data_in_one_clone(tmp_path, shared_data):
-    """Item 1 (and 6): fake smoke files never sit where the real ones go; a deleted data file is fetched again."""
+    """Item 1 (and 6): fake smoke files never sit where the real ones go; a deleted data file is fetched again.
+    (Issue 27, item 4: one folder holds one preset's outputs, so the real data comes in with the smoke preset.)"""
     snakemake(tmp_path, NAT_TARGET, "--until", "make_fake_idx", "--cores", "1", "--config", "preset=smoke")
     fake = _manifest(tmp_path, "fake")
     real_cfg = tmp_path / "real.yaml"
-    real_cfg.write_text(yaml.safe_dump({"tf": {"natural": {"data_dir": str(shared_data), "download": False}}}))
-    until_fetch = (NAT_TARGET, "--until", "fetch_dataset", "--cores", "1", "--config", "preset=default")
+    real = {"source": "idx", "data_dir": str(shared_data), "download": False}
+    real_cfg.write_text(yaml.safe_dump({"tf": {"natural": real}}))
+    until_fetch = (NAT_TARGET, "--until", "fetch_dataset", "--cores", "1", "--config", "preset=smoke")
     snakemake(tmp_path, *until_fetch, "--configfile", str(real_cfg))
     real = _manifest(tmp_path, "idx")
     assert fake.parent != real.parent and not str(real.parent).startswith(str(fake.parent))

@@ -162,3 +162,32 @@ def test_bad_copy_in_results_heals_from_the_source(tiny_spec, tmp_path, capsys):
     assert "Replacing the copy" in capsys.readouterr().err
     _images, labels = mnist.load_split(dest, "mnist", "train")
     assert labels.tolist() == [0, 1]
+
+
+BLAS_PROBE = """
+import hashlib, sys
+import numpy as np
+from implreg.cli import fix_threads
+fix_threads(int(sys.argv[1]))
+rng = np.random.default_rng(0)
+v, a, b = rng.standard_normal(2_000_000), rng.standard_normal((400, 3000)), rng.standard_normal((3000, 300))
+print(hashlib.md5(np.float64(v @ v).tobytes() + (a @ b).tobytes()).hexdigest())
+"""
+
+
+def test_blas_threads_follow_compute_threads_not_snakemakes(repo):
+    """Issue 27, item 1: Snakemake exports OPENBLAS_NUM_THREADS = its scheduled threads; numpy must not follow."""
+    import os
+    import subprocess
+    import sys
+
+    def digest(env_threads: str, compute: int) -> str:
+        env = {**os.environ, "PYTHONPATH": str(repo / "src"), "OPENBLAS_NUM_THREADS": env_threads,
+               "OMP_NUM_THREADS": env_threads}  # fmt: skip
+        cmd = [sys.executable, "-c", BLAS_PROBE, str(compute)]
+        out = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    assert digest("1", 1) == digest("2", 1)
+    assert digest("2", 2) == digest("1", 2)

@@ -444,3 +444,14 @@ def test_config_errors_name_the_htf_key(repo, mutate, pattern):
     mutate(raw["htf"]["dynamics"])
     with pytest.raises(ConfigError, match=pattern):
         resolve(raw)
+
+
+def test_memory_lower_bound_is_below_the_measured_need_and_names_the_big_part():
+    """Issue 27, item 6: the bound checked at parse time against mem_mb (the default HT needs ~10 MB of 2000)."""
+    from implreg.htf.dynamics import memory_lower_bound
+
+    assert memory_lower_bound("ht", {"order": 4, "dim": 8, "widths": [512, 512]})[0] < 50 * 2**20
+    need, what = memory_lower_bound("cp", {"order": 8, "dim": 1000, "components": 256})
+    assert need > 2**50 and "reconstruction" in what
+    need, what = memory_lower_bound("ht", {"order": 8, "dim": 8, "widths": [4096] * 3})
+    assert need > 2000 * 2**20 and "parameters" in what

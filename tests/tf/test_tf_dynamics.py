@@ -259,3 +259,11 @@ def test_init_mean_and_factors_returned():
     res = train_dynamics(ds, [1e-3], opts=PAPER_OPTIONS.replace(max_steps=0), R=3, init_mean=1.0, return_factors=True)
     for n in range(2):
         np.testing.assert_allclose(res[f"factor_{n}"], 1.0, atol=0.01)
+
+
+def test_memory_lower_bound_of_the_issue_27_shape():
+    from implreg.tf.dynamics import memory_lower_bound
+
+    assert memory_lower_bound([10, 10, 10, 10], None, 3, 2000)[0] < 50 * 2**20
+    need, what = memory_lower_bound([100] * 8, None, 3, 2000)
+    assert need > 2**60 and "R = 1e+14" in what

@@ -28,6 +28,15 @@ _smk.set_run_env(CFG)
 
 PRESET = CFG["preset"]
 
+# One folder holds one preset's outputs (output paths do not name it): a run of another preset stops here, before
+# it overwrites them or takes them for current. The Snakefile's onstart writes results/.preset (docs/layout.md).
+# The pre-flight writes only under results/preflight/<preset>/, so it runs anywhere.
+if not CFG["preflight"]:
+    try:
+        _smk.check_folder_preset(PRESET)
+    except ConfigError as _err:
+        raise WorkflowError(str(_err)) from None
+
 
 def fmt_num(x):
     """Stable short text for a number in a path (0.01 -> 0.01, 1e-05 -> 1e-05)."""
@@ -110,6 +119,28 @@ def job_resources(kind, gpu=False):
     return {**(GPU_RESOURCES if gpu else {}), "mem_mb": mem_mb, "runtime": runtime}
 
 
-def job_threads(kind):
-    """Threads (SLURM: --cpus-per-task) of one job of this kind; torch uses as many."""
+def requested_mem_mb(rule, kind):
+    """mem_mb a job of `rule` requests: its kind's at this preset, or what --set-resources says."""
+    settings = getattr(workflow.resource_settings, "overwrite_resources", None) or {}
+    over = settings.get(rule) or {}
+    try:
+        value = over.get("mem_mb")
+        return int(getattr(value, "value", value))
+    except (TypeError, ValueError, AttributeError):
+        return job_resources(kind)["mem_mb"]
+
+
+def compute_threads(kind):
+    """Threads a job of this kind computes with in torch and BLAS (a `params:` entry: a result setting, since
+    reductions round differently with another count): `compute_threads` from the config, else the job-size
+    table's. Small jobs always compute with 1."""
+    if kind != "small" and CFG["compute_threads"] is not None:
+        return int(CFG["compute_threads"])
     return _JOB_SIZES[kind][PRESET][0]
+
+
+def job_threads(kind):
+    """Threads (SLURM: --cpus-per-task) Snakemake schedules one job of this kind on: its compute threads.
+    `--cores` / `--set-threads` may change this count, never the compute threads (so never a number).
+    """
+    return compute_threads(kind)

@@ -23,6 +23,7 @@ rule train_htf_dynamics:
         **job_resources("train_htf_dynamics", gpu=True),
     params:
         code=lib_code("scripts/htf/train_htf_dynamics.py"),
+        compute_threads=compute_threads("train_htf_dynamics"),
         model=lambda wc: wc.model,
         spec=lambda wc: htf_spec(wc.model),
         train=lambda wc: {

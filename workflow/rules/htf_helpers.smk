@@ -62,3 +62,24 @@ _JOB_SIZES["train_htf_dynamics"] = {
     "default": (1, 2000, 60),
     "paper": (1, 1000, 180),
 }
+
+
+# Sizes the machine cannot hold stop here, before any job (the job would fail allocating, hours in).
+from implreg.htf.dynamics import memory_lower_bound as _htf_memory
+
+try:
+    for _model in HTF_MODELS:
+        _smk.check_memory(
+            "train_htf_dynamics",
+            f"htf.dynamics.{_model}",
+            ", ".join(
+                f"{k} {v}" for k, v in htf_spec(_model).items() if k != "init_std"
+            ),
+            _htf_memory(
+                _model, htf_spec(_model), 4 if HTF_DYN["dtype"] == "float32" else 8
+            ),
+            requested_mem_mb("train_htf_dynamics", "train_htf_dynamics"),
+            PRESET,
+        )
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None

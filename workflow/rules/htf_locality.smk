@@ -79,6 +79,7 @@ rule train_locality:
         **job_resources("train_locality", gpu=True),
     params:
         code=lib_code("scripts/htf/train_locality.py"),
+        compute_threads=compute_threads("train_locality"),
         task=lambda wc: wc.task,
         setting=lambda wc: int(wc.setting),
         lam=lambda wc: float(wc.lam),

@@ -18,6 +18,7 @@ rule train_dmf:
         **job_resources("train_dmf"),
     params:
         code=lib_code("scripts/norms/train_dmf.py"),
+        compute_threads=compute_threads("train_dmf"),
         depth=lambda wc: int(wc.depth),
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
         det_sign=lambda wc: DMF_SETTINGS[wc.setting]["det_sign"],
@@ -258,6 +259,7 @@ rule train_tc:
         **job_resources("train_tc", gpu=True),
     params:
         code=lib_code("scripts/norms/train_tc.py"),
+        compute_threads=compute_threads("train_tc"),
         init_std=lambda wc: float(wc.init),
         init_index=lambda wc: [fmt_num(i) for i in TC["init_stds"]].index(wc.init),
         num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
@@ -296,6 +298,7 @@ rule measure_tc:
         **job_resources("measure_tc"),
     params:
         code=lib_code("scripts/norms/measure_tc.py"),
+        compute_threads=compute_threads("measure_tc"),
         cp_rank=TC["cp_rank"],
     script:
         "../../scripts/norms/measure_tc.py"
@@ -317,6 +320,7 @@ rule measure_tc_linear:
         **job_resources("measure_tc"),
     params:
         code=lib_code("scripts/norms/measure_tc_linear.py"),
+        compute_threads=compute_threads("measure_tc"),
         num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         cp_rank=TC["cp_rank"],
     script:

@@ -19,7 +19,7 @@ rule preflight_train_dmf:
     resources:
         **pf_probe_resources("train_dmf"),
     params:
-        **dict(rules.train_dmf.params.items()),
+        **pf_params(rules.train_dmf),
         probe_steps=PF_STEPS["train_dmf"],
     script:
         "../../scripts/norms/preflight_train_dmf.py"
@@ -36,7 +36,7 @@ rule preflight_train_tc:
     resources:
         **pf_probe_resources("train_tc", gpu=True),
     params:
-        **dict(rules.train_tc.params.items()),
+        **pf_params(rules.train_tc),
         target=lambda wc: dict(rules.make_tc_target.params.items())
         | pf_tc_target(wc.exp),
         probe_steps=PF_STEPS["train_tc"],
@@ -57,7 +57,7 @@ rule preflight_train_tf_dynamics:
     resources:
         **pf_probe_resources("train_tf_dynamics", gpu=True),
     params:
-        **dict(rules.train_tf_dynamics.params.items()),
+        **pf_params(rules.train_tf_dynamics),
         probe_steps=PF_STEPS["train_tf_dynamics"],
     script:
         "../../scripts/tf/preflight_train_tf_dynamics.py"
@@ -74,7 +74,7 @@ rule preflight_train_tf_natural:
     resources:
         **pf_probe_resources("train_tf_natural", gpu=True),
     params:
-        **dict(rules.train_tf_natural.params.items()),
+        **pf_params(rules.train_tf_natural),
         data_dir=TF_NAT["data_dir"],
         probe_steps=PF_STEPS["train_tf_natural"],
     script:
@@ -92,7 +92,7 @@ rule preflight_train_htf_dynamics:
     resources:
         **pf_probe_resources("train_htf_dynamics", gpu=True),
     params:
-        **dict(rules.train_htf_dynamics.params.items()),
+        **pf_params(rules.train_htf_dynamics),
         probe_steps=PF_STEPS["train_htf_dynamics"],
     script:
         "../../scripts/htf/preflight_train_htf_dynamics.py"
@@ -133,7 +133,7 @@ rule preflight_train_locality:
     resources:
         **pf_probe_resources("train_locality", gpu=True),
     params:
-        **dict(rules.train_locality.params.items()),
+        **pf_params(rules.train_locality),
         data=lambda wc: pf_locality_data(wc.task),
         probe_steps=PF_STEPS["train_locality"],
     script:
@@ -148,7 +148,7 @@ use rule preflight_train_locality as preflight_train_locality_resnet34 with:
     conda:
         CONDA_ENV
     params:
-        **dict(rules.train_locality_resnet34.params.items()),
+        **pf_params(rules.train_locality_resnet34),
         data=lambda wc: pf_locality_data(wc.task),
         probe_steps=PF_STEPS["train_locality"],
 

@@ -187,3 +187,13 @@ def _light_jobs():
 
 
 PF_JOBS = _heavy_jobs() + _data_jobs() + [_is_same_job()] + _light_jobs()
+
+
+def pf_params(rule):
+    """A training rule's params for its probe, except that the probe computes with the threads Snakemake gives
+    it: a probe times the job (`--set-threads preflight_<rule>=1` probes single-threaded, docs/scaling.md).
+    """
+    return {
+        **dict(rule.params.items()),
+        "compute_threads": lambda wildcards, threads: threads,
+    }

@@ -21,6 +21,7 @@ rule train_tf_natural:
         **job_resources("train_tf_natural", gpu=True),
     params:
         code=lib_code("scripts/tf/train_tf_natural.py"),
+        compute_threads=compute_threads("train_tf_natural"),
         dataset=lambda wc: wc.dataset,
         variant=lambda wc: wc.variant,
         data_seed=TF_NAT["seed"],
@@ -95,6 +96,7 @@ rule train_tf_dynamics:
         **job_resources("train_tf_dynamics", gpu=True),
     params:
         code=lib_code("scripts/tf/train_tf_dynamics.py"),
+        compute_threads=compute_threads("train_tf_dynamics"),
         data=lambda wc: tf_dynamics_data(wc.dseed),
         init_stds=TF_DYN["init_stds"],
         seeds=TF_DYN["init_seeds"],

@@ -39,3 +39,26 @@ _JOB_SIZES["train_tf_natural"] = {
     "default": (1, 4000, 1440),
     "paper": (8, 2000, 1620),
 }
+
+
+# Sizes the machine cannot hold stop here, before any job (the job would fail allocating, hours in).
+from implreg.tf.dynamics import memory_lower_bound as _tf_memory
+
+try:
+    _smk.check_memory(
+        "train_tf_dynamics",
+        "tf.dynamics.shape",
+        f"shape {TF_DYN['shape']}, components {TF_DYN['components'] or 'null'}",
+        _tf_memory(
+            TF_DYN["shape"],
+            TF_DYN["components"],
+            len(TF_DYN["init_stds"]),
+            TF_DYN["num_samples"],
+            TF_DYN["task"],
+            4 if TF_DYN["dtype"] == "float32" else 8,
+        ),
+        requested_mem_mb("train_tf_dynamics", "train_tf_dynamics"),
+        PRESET,
+    )
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None

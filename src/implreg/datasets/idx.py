@@ -31,8 +31,9 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {dt.newbyteorder("="): code for code, dt in IDX_DTYPES.items()}
 
 REFETCH_HINT = (
-    "Delete it and rerun snakemake: a copy under results/data/ is then fetched again by the data step (a file "
-    "in your own data_dir: replace it with a good copy, or delete it to let the step download it)."
+    "Delete it and rerun snakemake with it as the first target (`snakemake <that file> <your targets>`): a copy "
+    "under results/data/ is then fetched again by the data step, and what was made from it rebuilt (a file in "
+    "your own data_dir: replace it with a good copy, or delete it to let the step download it)."
 )
 
 

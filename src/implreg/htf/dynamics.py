@@ -33,6 +33,7 @@ whole figure stays well under 15 minutes, so there is no reason to trade precisi
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -41,7 +42,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from implreg.cp import as_generator, cp_reconstruct, khatri_rao, random_cp_factors
+from implreg.cp import as_generator, cp_reconstruct, cp_reconstruct_elements, khatri_rao, random_cp_factors
 from implreg.engine import DYNAMICS_OPTIONS, TrainOptions, history_arrays, train_batched
 from implreg.errors import ConfigError
 from implreg.incremental import component_norms
@@ -462,6 +463,38 @@ def load_history(path: str) -> dict[str, Any]:
     """A history written by the training script (``np.savez``) as a dict of arrays / Python scalars."""
     with read_npz(path) as z:
         return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
+
+
+def memory_lower_bound(model: Model, spec: Mapping[str, Any], itemsize: int = 8) -> tuple[int, str]:
+    """Bytes one training job of this model needs at the least, and what dominates: the float64 target, the
+    parameters and their gradients, and the activations a step builds and its backward pass keeps (MF: the
+    products of the factors; CP: the Khatri-Rao halves and the full tensor; HT: each inner node's Khatri-Rao
+    product of its children ``[d^k, r]`` and its output, and the full tensor). Torch itself comes on top."""
+    dim = int(spec["dim"])
+    if model == "mf":
+        depth = int(spec["depth"])
+        numel = dim * dim
+        shapes = [(dim, dim)] * depth
+        acts = {f"the products of the {depth} factors": depth * numel}
+    elif model == "cp":
+        order, R = int(spec["order"]), cp_components(spec)
+        numel = dim**order
+        shapes = [(dim, R)] * order
+        acts = {f"the reconstruction with R = {R:.3g} components": cp_reconstruct_elements([dim] * order, R)}
+    elif model == "ht":
+        order, _, widths = _check_ht(spec["order"], dim, spec["widths"])
+        numel = dim**order
+        shapes = ht_param_shapes(order, dim, widths)
+        levels = ht_levels(order)
+        kr = sum(len(levels[lev]) * dim ** (2**lev) * (widths[lev - 1] + widths[lev]) for lev in range(1, len(widths)))
+        acts = {f"the inner nodes' activations (widths {widths})": kr, f"the {numel:.3g}-entry full tensor": numel}
+    else:
+        raise ConfigError(f"model must be one of {MODELS}, got {model!r}.")
+    n_params = sum(math.prod(s) for s in shapes)
+    parts = {k: itemsize * v for k, v in acts.items()}
+    parts[f"{n_params:.3g} parameters and their gradients"] = 2 * itemsize * n_params
+    parts[f"the {numel:.3g}-entry target (float64)"] = 8 * numel
+    return sum(parts.values()), max(parts, key=parts.get)
 
 
 def describe(model: Model, spec: Mapping[str, Any]) -> str:

@@ -36,6 +36,7 @@ from torch import Tensor
 from implreg.cp import (
     as_generator,
     cp_reconstruct,
+    cp_reconstruct_elements,
     cp_reconstruct_np,
     default_cp_components,
     init_cp_factors,
@@ -57,6 +58,31 @@ PAPER_OPTIONS = DYNAMICS_OPTIONS.replace(max_steps=1_000_000, stop_loss=1e-8, st
 # ----------------------------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------------------------
+
+
+def memory_lower_bound(
+    shape: Sequence[int],
+    R: int | None,
+    runs: int,
+    num_samples: int,
+    task: str = "completion",
+    itemsize: int = 8,
+) -> tuple[int, str]:
+    """Bytes a training job of this size needs at the least, and what dominates: the float64 target, the
+    sensing tensors (sensing), and per run the factors and their gradients, and the Khatri-Rao halves and the
+    full tensor of each step (:func:`implreg.cp.cp_reconstruct_elements`). Torch itself comes on top."""
+    shape = [int(d) for d in shape]
+    numel = math.prod(shape)
+    R = default_cp_components(shape) if R is None else int(R)
+    recon = itemsize * runs * cp_reconstruct_elements(shape, R)
+    parts = {
+        f"the {numel:.3g}-entry target (float64)": 8 * numel,
+        f"the reconstruction of {runs} run(s) with R = {R:.3g} components": recon,
+        f"the factors of {runs} run(s) and their gradients (R = {R:.3g})": 2 * itemsize * runs * sum(shape) * R,
+    }
+    if task == "sensing":
+        parts[f"{num_samples} sensing tensors of {numel:.3g} entries"] = 8 * int(num_samples) * numel
+    return sum(parts.values()), max(parts, key=parts.get)
 
 
 def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
