@@ -224,7 +224,11 @@ say "snakemake finished"
 mapfile -t pdfs < <(cd "$RUN" && find figures -name '*.pdf' | sort)
 [[ ${#pdfs[@]} -gt 0 ]] || die "no figures/**/*.pdf in $RUN"
 for pdf in "${pdfs[@]}"; do
-    [[ -s $RUN/${pdf%.pdf}.claims.json ]] || die "$pdf has no claims file ${pdf%.pdf}.claims.json"
+    if [[ $(basename "$pdf") == robustness.pdf ]]; then  # rates, not a verdict: robustness.json beside it
+        [[ -s $RUN/${pdf%.pdf}.json ]] || die "$pdf has no rates file ${pdf%.pdf}.json"
+    else
+        [[ -s $RUN/${pdf%.pdf}.claims.json ]] || die "$pdf has no claims file ${pdf%.pdf}.claims.json"
+    fi
     [[ -s $RUN/${pdf%.pdf}.png ]] || die "$pdf has no png"
 done
 [[ -s $RUN/results/claims_summary.json ]] || die "results/claims_summary.json missing"

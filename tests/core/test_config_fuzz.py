@@ -16,6 +16,7 @@ SCHEMA = load_schema()
 CROSS_CHECKED = {  # depths and names must be unique; ranks within sizes; reg_batch_size within batch_size
     *("order", "dim", "num_observations", "depth", "name", "target_rank", "target_ranks", "components"),
     *("batch_size", "reg_batch_size", "canvas_width", "distances"),
+    *("mf", "cp", "ht"),  # htf.robustness.instances: at most as many as its data_seeds
 }
 
 

@@ -174,3 +174,17 @@ def test_config_errors_name_the_robustness_key(repo, mutate, pattern):
     mutate(raw["htf"])
     with pytest.raises(ConfigError, match=pattern):
         resolve(raw)
+
+
+def test_schema_lists_exactly_the_pathfinder_geometry_fields(repo):
+    """The schema refuses an unknown geometry key before any job; its list must be the dataclass's fields."""
+    from dataclasses import asdict
+
+    import yaml
+
+    from implreg.htf.locality.pathfinder import REDUCED_GEOMETRY
+
+    schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text())
+    geo = schema["properties"]["htf"]["properties"]["locality"]["properties"]["pathfinder"]["properties"]["geometry"]
+    fields = set(geo["oneOf"][1]["properties"]) - {"base"}
+    assert fields == set(asdict(REDUCED_GEOMETRY))
