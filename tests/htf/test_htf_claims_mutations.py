@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from htf_fixture_runs import load_runs
 
 from implreg.claims import claim_verdict, combine_instances, finalize
 from implreg.htf.dynamics_claims import appendix_claims, dynamics_claims, expected_ranks, target_matricizations
 from implreg.htf.locality.calibration import calibration_claims
 from implreg.htf.locality.claims import locality_claims
-
-FIXTURE = Path(__file__).parent / "fixtures" / "htf_dynamics_runs.npz"
 
 # The smoke preset's dynamics settings (config.yaml presets.smoke.htf.dynamics over htf.dynamics).
 SMOKE = {
@@ -43,19 +42,7 @@ DEFAULT_HT = {"order": 4, "dim": 8, "target_ranks": [5, 5], "widths": [512, 512]
 STOP_LOSS, REL_THR, HALF, DROP = 5e-5, 0.05, 0.5, 0.05
 
 
-def _load() -> dict[str, dict]:
-    with np.load(FIXTURE) as z:
-        out: dict[str, dict] = {}
-        for key in z.files:
-            model, name = key.split("__", 1)
-            v = z[key]
-            out.setdefault(model, {})[name] = v.item() if v.ndim == 0 else np.asarray(v, dtype=np.float64)
-    for h in out.values():
-        h["log_step"] = h["log_step"].astype(np.int64)
-    return out
-
-
-RUNS = _load()
+RUNS = load_runs()
 
 
 def _verdict(claims) -> dict[str, bool | None]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from htf_fixture_runs import load_runs
 
 from implreg.errors import ConfigError
 from implreg.htf.dynamics_claims import (
@@ -25,7 +26,6 @@ from implreg.htf.dynamics_claims import (
 )
 from implreg.htf.robustness import Settings, htf_rates
 
-FIXTURE = Path(__file__).parent / "fixtures" / "htf_dynamics_runs.npz"
 STOP_LOSS, HALF, DROP, REL_THR = 5e-5, 0.5, 0.05, 0.05
 SMOKE_SPECS = {  # config.yaml presets.smoke.htf.dynamics over htf.dynamics
     "mf": {"dim": 16, "depth": 3, "target_rank": 2, "init_std": 1e-3},
@@ -55,19 +55,7 @@ SMOKE = _settings(SMOKE_SPECS, 16.0, 12000)
 DEFAULT = _settings({"ht": DEFAULT_HT}, 64.0, 500000)
 
 
-def _load() -> dict[str, dict]:
-    with np.load(FIXTURE) as z:
-        out: dict[str, dict] = {}
-        for key in z.files:
-            model, name = key.split("__", 1)
-            v = z[key]
-            out.setdefault(model, {})[name] = v.item() if v.ndim == 0 else np.asarray(v, dtype=np.float64)
-    for h in out.values():
-        h["log_step"] = h["log_step"].astype(np.int64)
-    return out
-
-
-RUNS = _load()
+RUNS = load_runs()
 
 
 def _run(model):
