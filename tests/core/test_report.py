@@ -239,21 +239,18 @@ def test_deviations_files_cover_every_figure(repo):
         assert (repo / doc["notes"]).is_file()
 
 
+# The required keys of a deviations file with one figure (implreg.report.deviations.REQUIRED), for bad-file tests.
+MINIMAL_DEVIATIONS = {
+    "paper": "x", "title": "t", "authors": "a", "venue": "v", "arxiv": "1", "code": "c", "scope": "s",
+    "figures": {"f": "F"},
+}  # fmt: skip
+
+
 def test_bad_deviations_file_names_the_problem(tmp_path):
     p = tmp_path / "x.yaml"
     p.write_text(
         yaml.safe_dump(
-            {
-                "paper": "x",
-                "title": "t",
-                "authors": "a",
-                "venue": "v",
-                "arxiv": "1",
-                "code": "c",
-                "scope": "s",
-                "figures": {"f": "F"},
-                "deviations": [{"figures": ["g"], "what": "w", "why": "y", "effect": "e"}],
-            }
+            {**MINIMAL_DEVIATIONS, "deviations": [{"figures": ["g"], "what": "w", "why": "y", "effect": "e"}]}
         )
     )
     with pytest.raises(ConfigError, match=r"deviations\[0\]\.figures"):
@@ -386,14 +383,7 @@ def test_a_deviation_for_an_unknown_preset_is_refused(tmp_path):
     bad.write_text(
         yaml.safe_dump(
             {
-                "paper": "x",
-                "title": "t",
-                "authors": "a",
-                "venue": "v",
-                "arxiv": "1",
-                "code": "c",
-                "scope": "s",
-                "figures": {"f": "F"},
+                **MINIMAL_DEVIATIONS,
                 "deviations": [{"figures": "all", "what": "w", "why": "y", "effect": "e", "presets": ["defualt"]}],
             }
         )
