@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import math
 import re
 from pathlib import Path
 
 import jsonschema
-import numpy as np
 import yaml
 
 from implreg.claims import is_convergence_id
 from implreg.errors import ConfigError
+from implreg.registry import PAPERS
 
 PRESETS = ("smoke", "default", "paper")
 
@@ -227,6 +228,10 @@ def _problems(config: dict, schema: dict | None) -> list[tuple[str, str]]:
     _coerce_numbers(config, validator)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     problems = [(_key_path(e), _explain(e)) for e in errors]
+    old_style = _old_style_untestable(config)
+    if old_style:  # one message naming the new layout instead of a schema error per figure
+        problems = [(k, m) for k, m in problems if not k.startswith("untestable_claims")]
+        problems.append(("untestable_claims", old_style))
     bad_keys = {k for k, _ in problems}
     try:
         semantic = _semantic_problems(config)
@@ -250,81 +255,63 @@ def validate(config: dict, schema: dict | None = None, context: str = "") -> Non
 
 
 def _semantic_problems(config: dict) -> list[str]:
-    """Checks a JSON schema cannot express."""
-    problems = []
-    for key in ("panels", "perturbed_panels"):
-        depths = [p["depth"] for p in config["norms"]["dmf"][key]]
-        if len(set(depths)) != len(depths):
-            problems.append(f"norms.dmf.{key}: depths must be unique, got {depths}")
-    tc = config["norms"]["tc"]
-    names = [e["name"] for e in tc["experiments"]]
-    if len(set(names)) != len(names):
-        problems.append(f"norms.tc.experiments: names must be unique, got {names}")
-    unknown_caps = sorted(set(tc.get("step_caps", {})) - set(names))
-    if unknown_caps:
-        problems.append(f"norms.tc.step_caps: {unknown_caps} name no experiment; experiments are {names}")
-    by_exp = tc.get("init_stds_by_experiment", {})
-    unknown = sorted(set(by_exp) - set(names))
-    if unknown:
-        problems.append(f"norms.tc.init_stds_by_experiment: {unknown} name no experiment; experiments are {names}")
-    for name, stds in sorted(by_exp.items()):
-        extra = [s for s in stds if s not in tc["init_stds"]]
-        if extra:
-            problems.append(
-                f"norms.tc.init_stds_by_experiment.{name}: {extra} not in norms.tc.init_stds {tc['init_stds']} "
-                "(list a subset: run seeds derive from the position in init_stds)"
-            )
-    for i, exp in enumerate(tc["experiments"]):
-        size = exp["dim"] ** exp["order"]
-        too_many = [n for n in exp["num_observations"] if n > size]
-        if too_many:
-            problems.append(
-                f"norms.tc.experiments.{i}.num_observations: {too_many} exceed the {size} entries of a "
-                f"{exp['dim']}^{exp['order']} tensor"
-            )
-    dyn = config.get("tf", {}).get("dynamics")
-    if dyn and len(dyn["init_seeds"]) != len(dyn["init_stds"]):
-        problems.append(
-            f"tf.dynamics.init_seeds has {len(dyn['init_seeds'])} entries but init_stds has "
-            f"{len(dyn['init_stds'])}; give one seed per init std"
-        )
-    if dyn and dyn["task"] == "completion" and dyn["num_samples"] > int(np.prod(dyn["shape"])):
-        problems.append(
-            f"tf.dynamics.num_samples = {dyn['num_samples']} exceeds the {int(np.prod(dyn['shape']))} "
-            "entries of the tensor"
-        )
-    if dyn:
-        components = dyn["components"] if dyn["components"] is not None else _default_components(dyn["shape"])
-        if dyn["target_rank"] > components:
-            problems.append(
-                f"tf.dynamics.target_rank = {dyn['target_rank']} exceeds components = {components} (the model's "
-                "CP components R): the model could not express the ground truth; lower target_rank or raise components"
-            )
-    for i, exp in enumerate(tc["experiments"]):
-        most = _default_components([exp["dim"]] * exp["order"])
-        if exp["target_rank"] > most:
-            problems.append(
-                f"norms.tc.experiments.{i}.target_rank = {exp['target_rank']} exceeds {most}, the largest CP rank "
-                f"the CP-rank estimate considers for a {exp['dim']}^{exp['order']} tensor"
-            )
-    problems += _declaration_problems(config)
-    problems += _htf_problems(config.get("htf", {}).get("dynamics"))
-    problems += _htf_robustness_problems(config.get("htf", {}))
-    problems += _locality_problems(config.get("htf", {}).get("locality"))
+    """Checks a JSON schema cannot express: the declarations here, each paper's sections in its wing."""
+    problems = _declaration_problems(config)
+    for paper in PAPERS:  # by name, as the registry: the core imports no paper
+        problems += importlib.import_module(f"implreg.{paper}.config_checks").problems(config)
     return problems
+
+
+def _old_style_untestable(config: dict) -> str | None:
+    """The layout before grouping by reason ({figure id: {claim id: why}}): say how to convert it."""
+    declared = config.get("untestable_claims")
+    figures = sorted(k for k in declared or {} if isinstance(k, str) and "/" in k) if isinstance(declared, dict) else []
+    if not figures:
+        return None
+    return (
+        f"untestable_claims: {figures[0]!r} is a figure id, but untestable claims are now grouped by reason: "
+        "{reason id: {why: text, claims: {figure id: [claim ids]}}}; move each claim under a reason (docs/claims.md, "
+        '"Declared untestable, by reason", has every reason of config.yaml)'
+    )
+
+
+def untestable_declarations(config: dict) -> dict[str, dict[str, str]]:
+    """The preset's untestable claims as {figure id: {claim id: why}}, from config's groups by reason
+    (`untestable_claims: {reason id: {why, claims: {figure id: [claim ids]}}}`; the long account of each reason
+    is in docs/claims.md under its id)."""
+    out: dict[str, dict[str, str]] = {}
+    for group in (config.get("untestable_claims") or {}).values():
+        for figure, claim_ids in ((group or {}).get("claims") or {}).items():
+            for cid in claim_ids or []:
+                out.setdefault(figure, {})[cid] = group["why"]
+    return out
+
+
+def _untestable_twice(config: dict) -> list[str]:
+    """A claim listed under two reasons: which reason the claims file gives would be an accident of order."""
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for reason, group in (config.get("untestable_claims") or {}).items():
+        for figure, claim_ids in ((group or {}).get("claims") or {}).items():
+            for cid in claim_ids or []:
+                reasons.setdefault((figure, cid), []).append(reason)
+    return [
+        f"untestable_claims: {figure} {cid} is declared under {len(names)} reasons ({', '.join(names)}); keep one"
+        for (figure, cid), names in sorted(reasons.items())
+        if len(names) > 1
+    ]
 
 
 def _declaration_problems(config: dict) -> list[str]:
     """untestable_claims / findings: no convergence claim (every preset tests it), no claim declared twice."""
-    problems = []
-    declared = {kind: config.get(kind) or {} for kind in ("untestable_claims", "findings")}
+    problems = _untestable_twice(config)
+    declared = {"untestable_claims": untestable_declarations(config), "findings": config.get("findings") or {}}
     for kind, by_figure in declared.items():
         for figure, claims in sorted(by_figure.items()):
             for cid in sorted(claims or {}):
                 if is_convergence_id(cid):
                     what = "untestable" if kind == "untestable_claims" else "a finding"
                     problems.append(
-                        f"{kind}.{figure}.{cid}: a convergence claim cannot be declared {what} (every preset must "
+                        f"{kind}: {figure} {cid}: a convergence claim cannot be declared {what} (every preset must "
                         f"test and pass it); remove it from {kind}"
                     )
     for figure, claims in sorted(declared["findings"].items()):
@@ -334,114 +321,6 @@ def _declaration_problems(config: dict) -> list[str]:
                 f"findings.{figure}: {both} also declared in untestable_claims; a finding is tested (and fails): "
                 "keep one declaration"
             )
-    return problems
-
-
-def _default_components(shape) -> int:
-    """Product of all mode sizes but the largest (the CP components that can express any such tensor)."""
-    dims = sorted(int(d) for d in shape)
-    return int(np.prod(dims[:-1], dtype=np.int64)) if len(dims) > 1 else 1
-
-
-def _locality_problems(loc: dict | None) -> list[str]:
-    """htf.locality: the images fit on the canvas, the IGC sub-batch fits in a batch."""
-    if not loc:
-        return []
-    problems = []
-    same = loc.get("is_same", {})
-    width = same.get("canvas_width", 224)
-    too_far = [d for d in same.get("distances", []) if 64 + d > width]
-    if too_far:
-        problems.append(
-            f"htf.locality.is_same.distances: {too_far} do not fit two 32-px images on a canvas_width of {width} "
-            f"(need canvas_width >= 64 + d); lower them or raise canvas_width"
-        )
-    batch = loc.get("train", {}).get("batch_size", 64)
-    for task in ("is_same", "pathfinder"):
-        k = loc.get(task, {}).get("reg_batch_size", 0)
-        if k > batch:
-            problems.append(
-                f"htf.locality.{task}.reg_batch_size = {k} exceeds htf.locality.train.batch_size = {batch}; "
-                "use at most the batch size (0 = the whole batch)"
-            )
-    return problems
-
-
-def _htf_robustness_problems(htf: dict) -> list[str]:
-    """htf.robustness: each model's instances are among data_seeds, none of which is one of the figures' own."""
-    rob, dyn = htf.get("robustness"), htf.get("dynamics") or {}
-    if not rob:
-        return []
-    problems = []
-    seeds = list(rob["data_seeds"])
-    for model, n in rob["instances"].items():
-        if n > len(seeds):
-            problems.append(
-                f"htf.robustness.instances.{model} = {n} exceeds the {len(seeds)} data_seeds: add data seeds to "
-                f"htf.robustness.data_seeds or lower instances.{model}"
-            )
-    shared = sorted(set(seeds) & set(dyn.get("data_seeds") or []))
-    if shared:
-        problems.append(
-            f"htf.robustness.data_seeds: {shared} are also the figures' instances (htf.dynamics.data_seeds): the "
-            "robustness instances must be new ones (e.g. 100 and up)"
-        )
-    return problems
-
-
-def _htf_problems(dyn: dict | None) -> list[str]:
-    """htf.dynamics: observations within each tensor, one HT width/rank per tree level, modes within the order."""
-    if not dyn:
-        return []
-    problems = []
-    for model in ("mf", "cp", "ht"):
-        spec = dyn[model]
-        size = spec["dim"] ** (2 if model == "mf" else spec["order"])
-        if spec["num_samples"] > size:
-            problems.append(f"htf.dynamics.{model}.num_samples = {spec['num_samples']} exceeds the {size} entries")
-    mf, cp = dyn["mf"], dyn["cp"]
-    if mf["target_rank"] > mf["dim"]:
-        problems.append(
-            f"htf.dynamics.mf.target_rank = {mf['target_rank']} exceeds mf.dim = {mf['dim']} (a dim x dim matrix "
-            "has rank at most dim)"
-        )
-    cp_components = cp["components"] if cp["components"] is not None else cp["dim"] ** (cp["order"] - 1)
-    if cp["target_rank"] > cp_components:
-        problems.append(
-            f"htf.dynamics.cp.target_rank = {cp['target_rank']} exceeds cp.components = {cp_components}: the model "
-            "could not express the ground truth"
-        )
-    ht = dyn["ht"]
-    levels = int(np.log2(ht["order"]))
-    if len(ht["target_ranks"]) == levels:
-        for lev, rank in enumerate(ht["target_ranks"]):
-            modes = 2**lev  # a level-l node spans 2^l modes; its rank is bounded by both sides' sizes
-            most = min(ht["dim"] ** modes, ht["dim"] ** (ht["order"] - modes))
-            if lev > 0:
-                most = min(most, ht["target_ranks"][lev - 1] ** 2)
-            if rank > most:
-                problems.append(
-                    f"htf.dynamics.ht.target_ranks.{lev} = {rank} exceeds {most}, the largest rank a node of "
-                    f"{modes} mode(s) of size {ht['dim']} can have at that level; lower it"
-                )
-    for key in ("widths", "target_ranks"):
-        if len(ht[key]) != levels:
-            problems.append(f"htf.dynamics.ht.{key} needs {levels} entries (one per tree level of order {ht['order']})")
-    node, n = dyn["appendix_node"], len(dyn["appendix_node"])
-    if n & (n - 1) or node != list(range(node[0], node[0] + n)) or (node[0] - 1) % n or n >= ht["order"]:
-        problems.append(f"htf.dynamics.appendix_node: {node} is not an inner node below the root, e.g. [1, 2]")
-    for key, modes in [
-        ("appendix_node", dyn["appendix_node"]),
-        *(("matricizations", m) for m in dyn["matricizations"]),
-    ]:
-        if max(modes) > ht["order"] or len(set(modes)) != len(modes):
-            problems.append(f"htf.dynamics.{key}: {modes} must be distinct modes in 1..{ht['order']}")
-    root = list(range(1, ht["order"] // 2 + 1))  # the HT claims read the root split's matricization
-    if sorted(root) not in [sorted(m) for m in dyn["matricizations"]]:
-        problems.append(
-            f"htf.dynamics.matricizations: must include the root split {root} (the HT dynamics claims count its "
-            f"singular values); add {root}"
-        )
     return problems
 
 

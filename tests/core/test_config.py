@@ -1,9 +1,11 @@
 import copy
+import importlib
+import re
 
 import pytest
 import yaml
 
-from implreg.config import PRESETS, deep_merge, load_schema, resolve
+from implreg.config import PRESETS, deep_merge, load_schema, resolve, untestable_declarations
 from implreg.errors import ConfigError
 
 
@@ -159,3 +161,65 @@ def test_schema_defaults_are_config_yamls_values(repo):
 
     walk(schema, cfg, "")
     assert not bad, bad
+
+
+def _reasons(raw) -> dict[str, set[str]]:
+    """Every untestable reason id of config.yaml -> the presets that declare it."""
+    out: dict[str, set[str]] = {}
+    for preset in PRESETS:
+        for reason in resolve({**raw, "preset": preset})["untestable_claims"]:
+            out.setdefault(reason, set()).add(preset)
+    return out
+
+
+def test_each_untestable_reason_has_its_account_in_docs_claims(raw, repo):
+    """Issue 26 item 4: config declares a reason once with a short why; docs/claims.md keeps its full account."""
+    text = (repo / "docs" / "claims.md").read_text()
+    section = text.split("## Declared untestable, by reason", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^### ([a-z0-9_]+)$", section, flags=re.M))
+    assert documented == set(_reasons(raw))
+    for reason, presets in _reasons(raw).items():
+        account = section.split(f"### {reason}\n", 1)[1].split("\n### ", 1)[0]
+        for preset in presets:  # the account says where the reason is declared
+            assert f"`{preset}`" in account or account.startswith("Every preset"), (reason, preset)
+
+
+def test_untestable_declarations_expand_groups_by_figure(raw):
+    cfg = resolve({**raw, "preset": "smoke"})
+    declared = untestable_declarations(cfg)
+    why = cfg["untestable_claims"]["locality_noise"]["why"]
+    assert declared["htf/locality_pathfinder_resnet34"]["baseline_drops_to_chance"] == why
+    # a reason of the base config keeps its why where a preset only adds claims to it
+    base_why = raw["untestable_claims"]["depth2_flow_unresolved"]["why"]
+    assert declared["norms/dmf_perturbed_unobserved_entry_depth2"]["eps0p1_gd_follows_flow"] == base_why
+    assert "eps0p01_gd_follows_flow" not in declared["norms/dmf_perturbed_unobserved_entry_depth2"]
+
+
+def test_a_claim_under_two_reasons_is_refused(raw):
+    bad = copy.deepcopy(raw)
+    bad["untestable_claims"]["again"] = {
+        "why": "a second reason for the same claim",
+        "claims": {"norms/dmf_unobserved_entry_depth2": ["flow_resolved"]},
+    }
+    with pytest.raises(
+        ConfigError, match=r"flow_resolved is declared under 2 reasons \(depth2_flow_unresolved, again\)"
+    ):
+        resolve(bad)
+
+
+def test_the_old_per_figure_layout_is_told_the_new_one(raw):
+    bad = copy.deepcopy(raw)
+    bad["untestable_claims"] = {"norms/dmf_unobserved_entry_depth2": {"flow_resolved": "an old-style declaration"}}
+    with pytest.raises(ConfigError, match=r"grouped by reason: \{reason id: \{why: text, claims"):
+        resolve(bad)
+
+
+@pytest.mark.parametrize("paper", ["norms", "tf", "htf"])
+def test_each_paper_checks_its_own_config_sections(raw, paper):
+    """Issue 26 item 4: the cross-key checks live in each wing (implreg.<paper>.config_checks)."""
+    checks = importlib.import_module(f"implreg.{paper}.config_checks")
+    for preset in PRESETS:
+        assert checks.problems(resolve({**raw, "preset": preset})) == []
+    section = {"norms": "norms", "tf": "tf", "htf": "htf"}[paper]
+    cfg = resolve(raw)
+    assert checks.problems({k: v for k, v in cfg.items() if k != section}) == []

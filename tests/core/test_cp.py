@@ -125,3 +125,15 @@ def test_float32_and_config_errors():
         train_cp_completion(t, [np.array([0, 0, 1])], [1e-2], [0])
     with pytest.raises(ConfigError):
         train_cp_completion(t, [np.array([64])], [1e-2], [0])
+
+
+def test_one_cp_components_rule_for_config_and_engine():
+    """Issue 26 item 4: config checks (cp_shapes, no torch) and the engine's default R agree."""
+    from implreg.cp_shapes import default_cp_components as light
+    from implreg.cp_shapes import target_rank_problem
+
+    for shape in [(8, 8, 8), (4, 4, 4, 4), (2, 9, 3), (7,), (5, 1, 6)]:
+        assert light(shape) == default_cp_components(shape)
+    assert target_rank_problem("k", 64, (8, 8, 8)) is None
+    assert "k = 65 exceeds 64, the largest CP rank of a 8^3 tensor" in target_rank_problem("k", 65, (8, 8, 8))
+    assert "exceeds 25, the model's CP components R" in target_rank_problem("k", 30, (8, 8, 8), components=25)

@@ -321,7 +321,7 @@ TASKS = {
     "is_same": (IS_SAME, "distance", "htf/locality_is_same_class", 160, 1.0),
     "pathfinder": (PATHFINDER, "path length", "htf/locality_pathfinder", 5, 9.0),
 }
-DECLARED = {"gain_grows_with_lambda": "two λ in the default grid"}  # config presets.default.untestable_claims
+DECLARED = {"gain_grows_with_lambda": "two λ in the default grid"}  # config presets.default, reason two_lambdas
 
 
 def _locality(table, task, declared=DECLARED) -> dict[str, bool | None]:

@@ -16,6 +16,7 @@ CONDA_ENV = "../../envs/environment.yml"
 
 from implreg import smk as _smk
 from implreg.codehash import lib_code as _lib_code
+from implreg.config import untestable_declarations as _untestable_declarations
 from implreg.errors import ConfigError
 
 try:
@@ -27,6 +28,8 @@ except ConfigError as _err:
 _smk.set_run_env(CFG)
 
 PRESET = CFG["preset"]
+# {figure id: {claim id: why}} from config's groups by reason (untestable_claims).
+_untestable = _untestable_declarations(CFG)
 
 # One folder holds one preset's outputs (output paths do not name it): a run of another preset stops here, before
 # it overwrites them or takes them for current. The Snakefile's onstart writes results/.preset (docs/layout.md).
@@ -60,7 +63,7 @@ def lib_code(script):
 
 def untestable_of(figure):
     """The claims this preset declared, before any run, that it cannot test: {claim id: why}."""
-    return CFG["untestable_claims"].get(figure, {})
+    return _untestable.get(figure, {})
 
 
 def findings_of(figure):
