@@ -28,7 +28,7 @@ def main(io):
     p = io.params
     tables = paths(io.input.tables)
     summ = paths(io.input.summaries)
-    rows = {int(d): read_csv_rows(t) for d, t in zip(p.depths, tables, strict=True)}
+    rows = {int(d): read_csv_rows(t, numeric=tables.DMF_TABLE) for d, t in zip(p.depths, tables, strict=True)}
     summaries = {int(d): read_json(s) for d, s in zip(p.depths, summ, strict=True)}
     claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p), [float(v) for v in p.observations])
     fig = plot_norms_figure(rows, summaries, float(p.stop_loss), float(p.schatten_p))

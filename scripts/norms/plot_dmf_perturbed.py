@@ -42,8 +42,8 @@ def main(io):
     rtol = float(p.departure_rtol)
     panels, claims = [], []
     for eps, t, s, ft, fs in zip(p.epsilons, tables, summaries, ftables, fsummaries, strict=True):
-        rows, summ = read_csv_rows(t), read_json(s)
-        frows, fsumm = read_csv_rows(ft), read_json(fs)
+        rows, summ = read_csv_rows(t, numeric=tables.DMF_TABLE), read_json(s)
+        frows, fsumm = read_csv_rows(ft, numeric=tables.FLOW_TABLE), read_json(fs)
         panels.append((float(eps), rows, summ, (frows, fsumm)))
         obs = (float(p.observations[0]), float(p.observations[1]), float(eps))
         cs = entry_claims(

@@ -37,8 +37,10 @@ PAPER_DIM = 8
 def main(io):
     p = io.params
     tables = paths(io.input.runs)
-    runs_by_init = {float(i): read_csv_rows(t) for i, t in zip(p.init_stds, tables, strict=True)}
-    linear = read_csv_rows(io.input.linear)
+    runs_by_init = {
+        float(i): read_csv_rows(t, numeric=tables.TC_RUNS) for i, t in zip(p.init_stds, tables, strict=True)
+    }
+    linear = read_csv_rows(io.input.linear, numeric=tables.TC_LINEAR)
     claims = tc_claims(
         runs_by_init,
         linear,

@@ -94,6 +94,28 @@ TOO_BIG = {  # the issue's sizes: each job used to fail hours in, allocating 16 
             }
         }
     },
+    # norms TC: 200 runs of a 32^4 completion at once (58 GB); locality: a batch or a data set too large
+    "norms.tc.experiments.0": {
+        "norms": {
+            "tc": {
+                "instance": "seeded",
+                "repetitions": 100,
+                "experiments": [
+                    {
+                        **{"name": "rank3_order4", "order": 4, "dim": 32, "target_rank": 3, "target_seed": 1},
+                        **{"num_observations": [1000, 2000], "claim_rank_from": 1000, "claim_error_from": 1000},
+                        **{"claim_error_factor": 10, "claim_init_ordering": False},
+                    }
+                ],
+            }
+        }
+    },
+    "htf.locality.train.batch_size (or model.width, the inputs' size)": {
+        "htf": {"locality": {"train": {"batch_size": 20000}}}
+    },
+    "htf.locality.pathfinder.n_train / n_test": {
+        "htf": {"locality": {"pathfinder": {"geometry": "paper", "n_train": 100000, "n_test": 100000}}}
+    },
 }
 
 

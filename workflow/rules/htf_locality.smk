@@ -1,6 +1,6 @@
 # The htf paper (ICML 2022), locality experiments: Is-Same-Class and Pathfinder with a ResNet, test accuracy
 # against distance / path length for several IGC regularisation coefficients (the paper's locality figure).
-# Helpers (LOC_*, loc_*) are below; knobs in config.yaml's htf.locality block.
+# Helpers (LOC_*, loc_*) are in htf_locality_helpers.smk; knobs in config.yaml's htf.locality block.
 #
 # Order: data -> the calibration runs (baseline at the shortest and longest setting, first seed) -> the
 # calibration check -> every other (setting, lam, seed) run -> one figure per task (+ CSV + claims).

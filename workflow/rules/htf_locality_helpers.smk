@@ -167,3 +167,45 @@ def loc_model_params(wc, grid="main"):
 
 def loc_model_params_resnet34(wc):
     return loc_model_params(wc, "resnet34")
+
+
+# Sizes the machine cannot hold stop here, before any job (the job would fail allocating, hours in).
+from implreg.htf.locality.memory import memory_lower_bound as _loc_memory
+from implreg.htf.locality.pathfinder import geometry_from as _pf_geometry
+
+
+def _loc_shape(task):
+    """(channels, height, width, images held as uint8) of one task's training inputs."""
+    t = LOC_TASKS[task]
+    if task == "is_same":  # canvases are drawn per batch from small source images
+        return 3, t["canvas_height"], t["canvas_width"], 0
+    side = _pf_geometry(t["geometry"]).size
+    return 1, side, side, t["n_train"] + t["n_test"]
+
+
+try:
+    for _grid in LOC_GRIDS.values():
+        for _task in LOC_TASKS:
+            _c, _h, _w, _n = _loc_shape(_task)
+            _need = _loc_memory(
+                HTF_LOC["train"]["batch_size"],
+                _c,
+                _h,
+                _w,
+                HTF_LOC["model"]["width"],
+                _n,
+            )
+            _smk.check_memory(
+                _grid["rule"],
+                (  # the knob to turn: the data set's size, or what one batch holds
+                    f"htf.locality.{_task}.n_train / n_test"
+                    if "images" in _need[1]
+                    else "htf.locality.train.batch_size (or model.width, the inputs' size)"
+                ),
+                f"batch {HTF_LOC['train']['batch_size']}, {_c}x{_h}x{_w} inputs, width {HTF_LOC['model']['width']}",
+                _need,
+                requested_mem_mb(_grid["rule"], _grid["rule"]),
+                PRESET,
+            )
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None

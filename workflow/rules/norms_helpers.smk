@@ -160,3 +160,25 @@ _JOB_SIZES["train_tc"] = {
     "default": (1, 2000, 180),
     "paper": (2, 1000, 1080),
 }
+
+
+# Sizes the machine cannot hold stop here, before any job (the job would fail allocating, hours in).
+from implreg.norms.tc_memory import memory_lower_bound as _tc_memory
+
+try:
+    for _i, _exp in enumerate(TC["experiments"]):
+        _smk.check_memory(
+            "train_tc",
+            f"norms.tc.experiments.{_i}",
+            f"{_exp['name']}: {_exp['dim']}^{_exp['order']}, {len(_exp['num_observations'])} N x {TC['repetitions']} repetitions",
+            _tc_memory(
+                _exp["order"],
+                _exp["dim"],
+                len(_exp["num_observations"]) * TC["repetitions"],
+                4 if TC["dtype"] == "float32" else 8,
+            ),
+            requested_mem_mb("train_tc", "train_tc"),
+            PRESET,
+        )
+except ConfigError as _err:
+    raise WorkflowError(str(_err)) from None

@@ -139,12 +139,13 @@ def expected_ranks(
     return out
 
 
-def _finite(x) -> np.ndarray:
+def _floats(x) -> np.ndarray:
+    """As a float64 array (the values may hold NaN: each claim says what a non-finite value means)."""
     return np.asarray(x, dtype=np.float64)
 
 
 def _threshold(final_values: np.ndarray, rel_threshold: float) -> float:
-    v = _finite(final_values)
+    v = _floats(final_values)
     v = v[np.isfinite(v)]
     return rel_threshold * float(v.max()) if v.size else float("nan")
 
@@ -194,8 +195,8 @@ def rise_claims(  # noqa: PLR0913 -- the count claim's note and report ride alon
     half_rise, min_rel_drop = rule.half_rise, rule.min_rel_drop
     rank = int(rank)
     steps = np.asarray(hist["log_step"], dtype=np.int64)
-    values = _finite(hist[f"log_{values_key}"])
-    finals = _finite(hist[f"final_{values_key}"])
+    values = _floats(hist[f"log_{values_key}"])
+    finals = _floats(hist[f"final_{values_key}"])
     k = values.shape[1] if values.ndim == 2 else 0
     if count and k <= rank:
         raise ConfigError(
@@ -269,7 +270,7 @@ def rise_claims(  # noqa: PLR0913 -- the count claim's note and report ride alon
 
 def _error_drop_claim(prefix, what, hist, lead, rank, min_rel_drop, paper) -> Claim:
     steps = np.asarray(hist["log_step"], dtype=np.int64)
-    err = _finite(hist["log_recon_error"])
+    err = _floats(hist["log_recon_error"])
     drops, ok = [], len(lead) == rank and all(t >= 0 for t in lead) and err.size > 0
     for j in range(rank if ok else 0):
         i0 = max(int(np.searchsorted(steps, lead[j])) - 1, 0)  # the log point before the emergence
@@ -369,7 +370,7 @@ def dynamics_claims(
                 f"{name}, singular values of the learned tensor's matricization {{{','.join(map(str, split))}}} "
                 "(the root split; the panel draws the root's local component norms)"
             )
-            root = _finite(hist["final_top"])
+            root = _floats(hist["final_top"])
             report = {"root_local_components_above_level_at_end (reported, not tested)": int((root > level).sum())}
         claims.append(convergence_claim(model, name, hist, max_steps))
         claims += rise_claims(
@@ -429,7 +430,7 @@ def appendix_claims(
         key,
         node_rank,
         RiseRule(
-            _threshold(_finite(hist[f"final_{key}"]), rel_threshold),
+            _threshold(_floats(hist[f"final_{key}"]), rel_threshold),
             half_rise,
             0.0,
             f"{rel_threshold:g} x the largest final value",
@@ -443,7 +444,7 @@ def appendix_claims(
     measured, ok = {}, True
     for rows in matricizations:
         mk = mat_key(rows)
-        learned = _finite(hist[f"final_{mk}"])
+        learned = _floats(hist[f"final_{mk}"])
         k = learned.size
         n_learned = resolvable_rank(learned, n_entries, stop_loss) if np.isfinite(learned).all() else -1
         n_target = min(resolvable_rank(target_mats[mk], n_entries, stop_loss), k)
