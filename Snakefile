@@ -31,14 +31,14 @@ if (
     )
 
 
-# common.smk: what every paper uses; then one rule file per paper (each holds its own helpers); data.smk
-# reads the papers' settings, so it comes after them.
+# common.smk: what every paper uses; then one rule file per paper (each holds its own helpers). data.smk reads
+# tf.natural's dataset settings and htf's locality rules use its helpers, so it comes between them.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/norms.smk"
 include: "workflow/rules/tf.smk"
+include: "workflow/rules/data.smk"
 include: "workflow/rules/htf.smk"
 include: "workflow/rules/htf_locality.smk"
-include: "workflow/rules/data.smk"
 include: "workflow/rules/norms_robustness.smk"
 
 

@@ -2,7 +2,7 @@
 
 from implreg.claims import combine_instances, write_claims
 from implreg.cli import job_io, paths, run
-from implreg.htf.dynamics import load_history, mat_key, node_key
+from implreg.htf.dynamics import checked_history, mat_key, node_key
 from implreg.htf.dynamics_claims import instance_appendix_claims
 from implreg.htf.figures import plot_appendix_figure
 from implreg.io import write_csv
@@ -38,7 +38,7 @@ def main(io):
     p = io.params
     seeds = [int(s) for s in p.data_seeds]
     files = dict(zip(seeds, paths(io.input.history), strict=True))
-    by_seed = {s: load_history(f) for s, f in files.items()}
+    by_seed = {s: checked_history(f, "ht", s) for s, f in files.items()}
     h = by_seed[seeds[0]]  # the drawn instance
     root = list(range(1, int(p.order) + 1))
     nodes = [p.node, root]

@@ -2,7 +2,7 @@
 
 from implreg.claims import combine_instances, write_claims
 from implreg.cli import job_io, paths, run
-from implreg.htf.dynamics import describe, load_history
+from implreg.htf.dynamics import checked_history, describe
 from implreg.htf.dynamics_claims import instance_dynamics_claims
 from implreg.htf.figures import plot_dynamics_figure
 from implreg.io import write_csv
@@ -35,7 +35,7 @@ def main(io):
     p = io.params
     seeds = [int(s) for s in p.data_seeds]
     runs = {m: dict(zip(seeds, paths(getattr(io.input, m)), strict=True)) for m in MODELS}
-    by_seed = {s: {m: load_history(runs[m][s]) for m in MODELS} for s in seeds}
+    by_seed = {s: {m: checked_history(runs[m][s], m, s) for m in MODELS} for s in seeds}
     hists = by_seed[seeds[0]]  # the drawn instance
     rows = []
     for m, h in hists.items():

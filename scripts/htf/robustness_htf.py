@@ -1,7 +1,7 @@
 """htf dynamics robustness: each model's claims of the dynamics figure and its appendix on each instance alone."""
 
 from implreg.cli import job_io, paths, run
-from implreg.htf.dynamics import load_history
+from implreg.htf.dynamics import checked_history
 from implreg.htf.robustness import MODELS, Settings, htf_rates
 from implreg.io import write_csv, write_json
 from implreg.plotting.style import save_figure
@@ -41,7 +41,10 @@ IO = job_io(
 def main(io):
     p = io.params
     histories = {
-        m: {int(s): load_history(f) for s, f in zip(p.data_seeds[m], paths(getattr(io.input, m)), strict=True)}
+        m: {
+            int(s): checked_history(f, m, int(s))
+            for s, f in zip(p.data_seeds[m], paths(getattr(io.input, m)), strict=True)
+        }
         for m in MODELS
     }
     settings = Settings(

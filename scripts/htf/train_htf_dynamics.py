@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 
+from implreg import instance
 from implreg.cli import job_io, run
 from implreg.device import resolve_device
 from implreg.htf.dynamics import PAPER_OPTIONS, train_htf_dynamics
@@ -37,7 +38,10 @@ def main(io):
     )
     res = train_htf_dynamics(p.model, p.spec, opts, **problem)
     print(f"{p.model}: {res['steps']} steps in {res.pop('wall_s'):.1f} s", file=sys.stderr)  # timings: logs only
-    write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items()})
+    recorded = instance.record(  # checked by every reader
+        model=p.model, data_seed=int(p.train["data_seed"]), num_samples=int(p.train["num_samples"])
+    )
+    write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items()}, **recorded)
     ckpt.remove()
 
 

@@ -1,6 +1,6 @@
 """tf paper Fig. 3: incremental learning of CP components (norms per init) and the reconstruction error."""
 
-from implreg import paper_values
+from implreg import instance, paper_values
 from implreg.claims import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_npz, write_csv
@@ -36,6 +36,7 @@ def main(io):
     instances = {}
     for seed, path in zip(p.data_seeds, paths(io.input.history), strict=True):
         with read_npz(path) as z:
+            instance.check(path, z, data_seed=int(seed))
             instances[int(seed)] = split_runs({k: z[k] for k in z.files})
     drawn_seed = int(p.data_seeds[0])
     runs = instances[drawn_seed]

@@ -1,5 +1,6 @@
 """tf dynamics robustness: the figure's claims on each instance alone, per observation count, as k/n rates."""
 
+from implreg import instance
 from implreg.cli import job_io, paths, run
 from implreg.io import read_npz, write_csv, write_json
 from implreg.plotting.style import save_figure
@@ -43,7 +44,9 @@ def main(io):
     for nobs in p.num_samples:
         instances = {}
         for seed in p.data_seeds:
-            with read_npz(next(files)) as z:
+            path = next(files)
+            with read_npz(path) as z:
+                instance.check(path, z, data_seed=int(seed), num_samples=int(nobs))
                 instances[int(seed)] = split_runs({k: z[k] for k in z.files})
         per_instance = instance_outcomes(
             lambda seed, runs: dynamics_claims(

@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 
+from implreg import instance
 from implreg.cli import job_io, run
 from implreg.device import resolve_device
 from implreg.io import write_npz
@@ -39,7 +40,10 @@ def main(io):
     )
     res = train_dynamics(data, p.init_stds, p.seeds, opts, **model)
     print(f"trained in {res.pop('wall_s'):.1f} s", file=sys.stderr)  # timings live in logs, not results
-    write_npz(io.output.history, **{k: np.asarray(v) for k, v in res.items() if not k.startswith("factor_")})
+    arrays = {k: np.asarray(v) for k, v in res.items() if not k.startswith("factor_")}
+    # the instance, checked by every reader: {data_seed, num_samples, shape, rank, task, ...}
+    recorded = instance.record(**{("data_seed" if k == "seed" else k): v for k, v in p.data.items()})
+    write_npz(io.output.history, **arrays, **recorded)
     ckpt.remove()
 
 

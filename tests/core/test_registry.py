@@ -124,3 +124,10 @@ def test_write_claims_records_made_by(tmp_path):
         [Claim("x", "x", 1, "", True, paper=1, tolerance_reason="exact")],
     )
     assert "made_by" not in doc
+
+
+def test_common_smk_reads_no_papers_settings(repo):
+    """Issue 26 item 5: what every paper uses reads no paper's config section (the dataset helpers went to
+    data.smk, beside the data rules)."""
+    text = (repo / "workflow" / "rules" / "common.smk").read_text()
+    assert not re.search(r"CFG\[\"(norms|tf|htf)\"\]|\b(TF|HTF|NORMS)_[A-Z]+\[", text)

@@ -71,16 +71,6 @@ def findings_of(figure):
     return CFG["findings"].get(figure, {})
 
 
-def data_manifest(dataset):
-    """results/data/{fake|real}/<dataset>/manifest.json: smoke's fake files never sit where real ones go."""
-    return _smk.data_manifest(CFG["tf"]["natural"]["source"], dataset)
-
-
-def data_files(dataset):
-    """The dataset's four IDX files: inputs too, so deleting a damaged one reruns the data step."""
-    return _smk.data_files(CFG["tf"]["natural"]["source"], dataset)
-
-
 def claims_of(figures):
     return [f.replace(".pdf", ".claims.json") for f in figures]
 

@@ -1,4 +1,17 @@
-# Dataset acquisition and synthetic data generation.
+# Dataset acquisition and synthetic data generation. The MNIST / Fashion-MNIST settings (source, data_dir,
+# download) are tf.natural's: Fig. 4 is their user, and htf's Is-Same-Class substitutes reuse its files.
+
+DATA_SOURCE = TF_NAT["source"]  # idx (the real files) | fake (smoke's look-alikes)
+
+
+def data_manifest(dataset):
+    """results/data/{fake|real}/<dataset>/manifest.json: smoke's fake files never sit where real ones go."""
+    return _smk.data_manifest(DATA_SOURCE, dataset)
+
+
+def data_files(dataset):
+    """The dataset's four IDX files: inputs too, so deleting a damaged one reruns the data step."""
+    return _smk.data_files(DATA_SOURCE, dataset)
 
 
 # Fake (smoke) and real IDX files live in different folders (results/data/fake|real/<dataset>/), so a preset

@@ -42,6 +42,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from implreg import instance
 from implreg.cp import as_generator, cp_reconstruct, cp_reconstruct_elements, khatri_rao, random_cp_factors
 from implreg.engine import DYNAMICS_OPTIONS, TrainOptions, history_arrays, train_batched
 from implreg.errors import ConfigError
@@ -463,6 +464,14 @@ def load_history(path: str) -> dict[str, Any]:
     """A history written by the training script (``np.savez``) as a dict of arrays / Python scalars."""
     with read_npz(path) as z:
         return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
+
+
+def checked_history(path: str, model: str, data_seed: int) -> dict[str, Any]:
+    """:func:`load_history` of a file that must record training `model` on instance `data_seed` (DataError
+    naming the file otherwise: readers never pair instances and files by position alone)."""
+    hist = load_history(path)
+    instance.check(path, hist, model=model, data_seed=int(data_seed))
+    return hist
 
 
 def memory_lower_bound(model: Model, spec: Mapping[str, Any], itemsize: int = 8) -> tuple[int, str]:
