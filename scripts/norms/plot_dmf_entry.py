@@ -6,10 +6,10 @@ from implreg import paper_values
 from implreg.claims import write_claims
 from implreg.cli import job_io, run
 from implreg.io import read_csv_rows, read_json
-from implreg.norms import tables
 from implreg.norms.dmf_claims import entry_claims
 from implreg.norms.figures import plot_entry_figure
 from implreg.norms.flow_claims import departures_text, flow_claims
+from implreg.norms.tables import DMF_TABLE, FLOW_TABLE
 from implreg.plotting.style import save_figure
 
 IO = job_io(
@@ -37,11 +37,11 @@ IO = job_io(
 
 
 def main(io):
-    rows, summaries = read_csv_rows(io.input.table, numeric=tables.DMF_TABLE), read_json(io.input.summary)
+    rows, summaries = read_csv_rows(io.input.table, numeric=DMF_TABLE), read_json(io.input.summary)
     p = io.params
     obs = [float(v) for v in p.observations]
     claims = entry_claims(rows, summaries, int(p.depth), float(p.stop_loss), obs, figure=p.figure, expected_runs=p.runs)
-    flow = read_csv_rows(io.input.flow_table, numeric=tables.FLOW_TABLE), read_json(io.input.flow_summary)
+    flow = read_csv_rows(io.input.flow_table, numeric=FLOW_TABLE), read_json(io.input.flow_summary)
     claims += flow_claims(flow[1], flow[0], int(p.det_sign), float(p.departure_rtol))
     print(departures_text(flow[1]), file=sys.stderr)
     markers = paper_values.for_figure(p.figure).get("markers")

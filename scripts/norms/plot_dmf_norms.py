@@ -5,6 +5,7 @@ from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms.dmf_claims import norms_claims
 from implreg.norms.figures import plot_norms_figure
+from implreg.norms.tables import DMF_TABLE
 from implreg.plotting.style import save_figure
 
 IO = job_io(
@@ -28,7 +29,7 @@ def main(io):
     p = io.params
     tables = paths(io.input.tables)
     summ = paths(io.input.summaries)
-    rows = {int(d): read_csv_rows(t, numeric=tables.DMF_TABLE) for d, t in zip(p.depths, tables, strict=True)}
+    rows = {int(d): read_csv_rows(t, numeric=DMF_TABLE) for d, t in zip(p.depths, tables, strict=True)}
     summaries = {int(d): read_json(s) for d, s in zip(p.depths, summ, strict=True)}
     claims = norms_claims(summaries, float(p.stop_loss), float(p.schatten_p), [float(v) for v in p.observations])
     fig = plot_norms_figure(rows, summaries, float(p.stop_loss), float(p.schatten_p))

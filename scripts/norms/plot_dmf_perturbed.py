@@ -8,6 +8,7 @@ from implreg.io import read_csv_rows, read_json
 from implreg.norms.dmf_claims import entry_claims, eps_id
 from implreg.norms.figures import plot_perturbed_figure
 from implreg.norms.flow_claims import departures_text, flow_claims
+from implreg.norms.tables import DMF_TABLE, FLOW_TABLE
 from implreg.plotting.style import save_figure
 
 IO = job_io(
@@ -42,8 +43,8 @@ def main(io):
     rtol = float(p.departure_rtol)
     panels, claims = [], []
     for eps, t, s, ft, fs in zip(p.epsilons, tables, summaries, ftables, fsummaries, strict=True):
-        rows, summ = read_csv_rows(t, numeric=tables.DMF_TABLE), read_json(s)
-        frows, fsumm = read_csv_rows(ft, numeric=tables.FLOW_TABLE), read_json(fs)
+        rows, summ = read_csv_rows(t, numeric=DMF_TABLE), read_json(s)
+        frows, fsumm = read_csv_rows(ft, numeric=FLOW_TABLE), read_json(fs)
         panels.append((float(eps), rows, summ, (frows, fsumm)))
         obs = (float(p.observations[0]), float(p.observations[1]), float(eps))
         cs = entry_claims(

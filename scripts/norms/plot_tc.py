@@ -5,6 +5,7 @@ from implreg.claims import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows
 from implreg.norms.figures import plot_tc_figure
+from implreg.norms.tables import TC_LINEAR, TC_RUNS
 from implreg.norms.tc_claims import tc_claims
 from implreg.plotting.style import save_figure
 
@@ -37,10 +38,8 @@ PAPER_DIM = 8
 def main(io):
     p = io.params
     tables = paths(io.input.runs)
-    runs_by_init = {
-        float(i): read_csv_rows(t, numeric=tables.TC_RUNS) for i, t in zip(p.init_stds, tables, strict=True)
-    }
-    linear = read_csv_rows(io.input.linear, numeric=tables.TC_LINEAR)
+    runs_by_init = {float(i): read_csv_rows(t, numeric=TC_RUNS) for i, t in zip(p.init_stds, tables, strict=True)}
+    linear = read_csv_rows(io.input.linear, numeric=TC_LINEAR)
     claims = tc_claims(
         runs_by_init,
         linear,

@@ -2,7 +2,6 @@
 
 from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json, read_npz, write_csv, write_json
-from implreg.norms import tables
 from implreg.norms.figures import plot_robustness_figure
 from implreg.norms.robustness import (
     cell_setting,
@@ -12,6 +11,7 @@ from implreg.norms.robustness import (
     tc_instance_claims,
     w11_summary,
 )
+from implreg.norms.tables import TC_LINEAR, TC_RUNS
 from implreg.plotting.style import save_figure
 from implreg.robustness import instance_outcomes, outcome_rows, rate_rows, summary
 
@@ -53,8 +53,8 @@ def main(io):
     files = iter(paths(io.input.tc_runs))
     instances = {}
     for seed, linear in zip(p.target_seeds, paths(io.input.tc_linear), strict=True):
-        runs_by_init = {float(i): read_csv_rows(next(files), numeric=tables.TC_RUNS) for i in tc["init_stds"]}
-        instances[int(seed)] = (runs_by_init, read_csv_rows(linear, numeric=tables.TC_LINEAR))
+        runs_by_init = {float(i): read_csv_rows(next(files), numeric=TC_RUNS) for i in tc["init_stds"]}
+        instances[int(seed)] = (runs_by_init, read_csv_rows(linear, numeric=TC_LINEAR))
     per_target = instance_outcomes(
         lambda _seed, inst: tc_instance_claims(inst[0], inst[1], tc, untestable=tc["untestable"]), instances
     )

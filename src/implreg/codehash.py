@@ -1,8 +1,9 @@
 """Fingerprints of the code that computes a job's result: a rule's script and the library modules it imports.
 
-Snakemake reruns a job when its script changes, not when a library module under src/implreg/ that the script
-imports does. Each rule passes ``lib_code(<its script>)`` as a parameter, so an edit reruns exactly the jobs whose
-scripts import the edited module (directly or not): a claims module reruns the plots, the engine the training.
+Snakemake reruns a job neither when its script changes (it records no code for `script:` rules) nor when a library
+module under src/implreg/ that the script imports does. Each rule passes ``lib_code(<its script>)`` as a parameter,
+so an edit reruns exactly the jobs whose script is edited or imports the edited module (directly or not): a claims
+module reruns the plots, the engine the training.
 A checkpoint also carries ``loaded_code()``, so a job never resumes a checkpoint written by other code.
 """
 
@@ -101,8 +102,12 @@ def _digest(files) -> str:
 
 @functools.cache
 def lib_code(script: str) -> str:
-    """A short hash of the library code ``script`` runs (not of the script: Snakemake tracks that itself)."""
-    return _digest((rel, SRC / rel) for rel in module_closure(script))
+    """A short hash of the code ``script`` runs: the script itself and the library modules it imports.
+
+    The script is in too: Snakemake records no code for `script:` rules (snakemake/snakemake#2192), so an edit
+    of a plot or training script would otherwise rerun nothing. Its label is fixed, not its path, so a moved
+    checkout reruns nothing."""
+    return _digest([("__script__", Path(script)), *((rel, SRC / rel) for rel in module_closure(script))])
 
 
 def loaded_code() -> str:

@@ -91,6 +91,12 @@ def test_a_library_edit_reruns_exactly_the_jobs_that_run_it(tmp_path):
     with (repo / "src/implreg/norms/dmf.py").open("a") as fh:
         fh.write("\n# a comment cannot change a result\n")
     assert planned() == set()
+    with (repo / "scripts/norms/plot_dmf_entry.py").open("a") as fh:
+        fh.write("\n# a comment in a script neither\n")
+    assert planned() == set()
+    with (repo / "scripts/norms/plot_dmf_entry.py").open("a") as fh:
+        fh.write("\nSCRIPT_EDIT = 1\n")  # Snakemake records no code for script: rules (#2192); lib_code does
+    assert planned() == {"plot_dmf_entry"}
     with (repo / "src/implreg/norms/dmf_claims.py").open("a") as fh:
         fh.write("\nCLAIMS_EDIT = 1\n")
     assert planned() == {"plot_dmf_entry"}
@@ -113,3 +119,15 @@ def test_running_from_inside_the_repository_is_refused(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "inside the repository" in out and "--directory" in out, out[-2000:]
     assert not (repo / "figures" / "figures").exists()
+
+
+def test_lib_code_covers_the_script_but_not_where_it_lies(tmp_path):
+    """Snakemake records no code for `script:` rules (snakemake/snakemake#2192): the fingerprint holds it."""
+    original = REPO / "scripts/norms/plot_tc.py"
+    moved, edited = tmp_path / "a" / "plot_tc.py", tmp_path / "b" / "plot_tc.py"
+    for path in (moved, edited):
+        path.parent.mkdir()
+    moved.write_text(original.read_text() + "\n# a comment\n")
+    edited.write_text(original.read_text() + "\nEDITED = 1\n")
+    codehash._code_bytes.cache_clear()
+    assert lib_code(str(moved)) == lib_code(str(original)) != lib_code(str(edited))

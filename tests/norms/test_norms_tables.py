@@ -23,9 +23,17 @@ def test_a_one_row_table_with_text_in_a_numeric_column_names_the_file(tmp_path):
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_every_norms_reader_declares_its_numeric_columns(script):
-    calls = [
-        node
-        for node in ast.walk(ast.parse(script.read_text()))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "read_csv_rows"
-    ]
-    assert all(any(k.arg == "numeric" for k in c.keywords) for c in calls), script.name
+    """Each read_csv_rows call names one of implreg.norms.tables' column lists, imported from there (a local
+    variable of the same name once shadowed the module and broke the script)."""
+    tree = ast.parse(script.read_text())
+    imported = {
+        a.asname or a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "implreg.norms.tables"
+        for a in node.names
+    }
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "read_csv_rows":
+            numeric = [k.value for k in call.keywords if k.arg == "numeric"]
+            assert numeric and isinstance(numeric[0], ast.Name), f"{script.name}: read_csv_rows without numeric="
+            assert numeric[0].id in imported and hasattr(tables, numeric[0].id), (script.name, numeric[0].id)
