@@ -11,7 +11,6 @@ rule make_fake_idx:
         "logs/make_fake_idx/{dataset}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -32,7 +31,6 @@ rule fetch_dataset:
         "logs/fetch_dataset/{dataset}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
