@@ -1,5 +1,5 @@
 """Pre-flight probe of one heavy job, whatever its rule: a few steps of the job's own training function at its
-full size, timed, by the rule's probe function (its paper's registry, implreg.<paper>.registry.PROBES). Writes
+full size, timed, by the rule's probe function (its paper's table, implreg.<paper>.probes.PROBES). Writes
 only the probe record: no output of the real job is made or marked done."""
 
 from implreg.cli import job_io, run
@@ -12,7 +12,7 @@ IO = job_io(
     outputs={"probe": "probe record JSON (implreg.preflight.table)"},
     params={
         "rule_name": "the real job's rule",
-        "function": "dotted path of the rule's probe function (implreg.registry.Probe)",
+        "function": "dotted path of the rule's probe function (implreg.preflight.probes.Probe)",
         "steps": "steps (epochs, images) to run; the first warms up",
         "job": "the real job's params",
         "sources": "input name -> params of the job that makes that input",

@@ -2,7 +2,7 @@
 
 Each wing keeps its table in ``implreg/<paper>/registry.py`` (``FIGURES``: a tuple of :class:`Figure`). From it
 come each claims file's ``made_by`` (which rules, script and functions produced it), figures/README.md's table
-(`figures_readme_rows`, tested to agree), the report's subcategories, the pre-flight's probes (``PROBES``), and the tests that the README's figure
+(`figures_readme_rows`, tested to agree), the report's subcategories, and the tests that the README's figure
 table, docs/layout.md, the report's benchmark lists and the pre-flight cover every figure. A new figure is one
 row here, one rule and its code.
 
@@ -36,34 +36,6 @@ class Figure:
         """The figure ids this row covers: ``<paper>/<slug>`` with each ``{...}`` matching a config value."""
         parts = re.split(r"\{[a-z_]+\}", self.slug)
         return re.compile(re.escape(paper) + "/" + "[a-z0-9_.]+".join(re.escape(p) for p in parts))
-
-
-@dataclass(frozen=True)
-class Probe:
-    """How the pre-flight (`--config preflight=true`, docs/scaling.md) probes the jobs of one heavy rule: a few
-    steps of the job's own training function at its full size, timed. Every rule a figure row lists is either
-    probed (a row here) or light (one table row each, not probed)."""
-
-    rule: str
-    function: str  # dotted path: function(implreg.preflight.job.ProbeJob) -> the probe record's fields
-    steps: int  # steps (epochs, images) the probe runs; the first warms up
-    # Wildcards whose values do not change the work per step: the jobs that differ only in them share one probe
-    # (run on the first of them in the DAG); "lam>0" keys on whether the value is positive, not on the value.
-    shared: tuple[str, ...] = ()
-
-    def group(self, wildcards: dict) -> tuple:
-        """The key of the jobs that share this job's probe."""
-        out = []
-        for name, value in sorted(wildcards.items()):
-            if name in self.shared:
-                continue
-            out.append((name, float(value) > 0) if f"{name}>0" in self.shared else (name, value))
-        return tuple(out)
-
-
-def probes() -> dict[str, Probe]:
-    """Every paper's probes (its wing's ``registry.PROBES``), by rule."""
-    return {p.rule: p for paper in PAPERS for p in importlib.import_module(f"implreg.{paper}.registry").PROBES}
 
 
 def figures(paper: str) -> tuple[Figure, ...]:

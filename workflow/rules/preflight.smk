@@ -2,7 +2,7 @@
 # code at its full size for a few steps, timed (results/preflight/<preset>/<rule>/<job>.json); one table
 # (results/preflight/<preset>/table.*) lists every job of the real DAG and predicts each one's runtime and peak
 # memory on this machine against the `runtime`/`mem_mb` it requests, flagging a request or a machine that is too
-# small. Which rules are probed, and how: the papers' registries (implreg/<paper>/registry.py, PROBES); the jobs:
+# small. Which rules are probed, and how: each paper's table (implreg/<paper>/probes.py, PROBES); the jobs:
 # the real DAG (preflight_helpers.smk). Probes write only under results/preflight/<preset>/: no real output of the
 # DAG is made or marked done.
 

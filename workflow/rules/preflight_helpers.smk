@@ -4,11 +4,12 @@ from types import SimpleNamespace
 from snakemake.io import apply_wildcards
 
 from implreg.htf.locality.is_same_class import cifar10_available
+from implreg.preflight.probes import probes as _pf_probes
 
 # Each preset's probes and table in their own folder: switching presets reruns nothing.
 PF_ROOT = f"results/preflight/{PRESET}"
-# How each heavy rule is probed: its paper's registry (implreg/<paper>/registry.py, PROBES).
-PF_PROBES = _registry.probes()
+# How each heavy rule is probed: its paper's table (implreg/<paper>/probes.py, PROBES).
+PF_PROBES = _pf_probes()
 
 
 def _value(x):

@@ -1,6 +1,6 @@
 """The htf paper's figures (format: implreg.registry.Figure)."""
 
-from implreg.registry import Figure, Probe
+from implreg.registry import Figure
 
 _DYN = dict(
     script="scripts/htf/plot_htf_dynamics.py",
@@ -57,17 +57,5 @@ FIGURES = (
         instances="htf.locality.seeds",
         benchmarks=("train_locality_resnet34",),
         **_LOC,
-    ),
-)
-
-# The pre-flight's probes of this paper's heavy rules (implreg.registry.Probe).
-PROBES = (
-    # the instances (data seeds) share the model's shape
-    Probe("train_htf_dynamics", "implreg.htf.preflight.probe_dynamics", 51, shared=("dseed",)),
-    Probe("make_pathfinder", "implreg.htf.locality.preflight.probe_pathfinder", 6),  # images, after 1 warm-up
-    # the setting, the seed and λ > 0's value do not change the work per step
-    *(
-        Probe(rule, "implreg.htf.locality.preflight.probe_train", 3, shared=("setting", "seed", "lam>0"))
-        for rule in ("train_locality", "train_locality_resnet34")
     ),
 )

@@ -2,7 +2,7 @@
 
 Each probe takes the job (:class:`implreg.preflight.job.ProbeJob`: the real job's params, those of the jobs
 making its inputs) and returns the fields of a probe record (:mod:`implreg.preflight.table`): what a step is, how
-many the full job does, and the measured s/step. The rules' probes are listed in implreg.norms.registry.PROBES.
+many the full job does, and the measured s/step. The rules' probes are listed in implreg.norms.probes.PROBES.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The norms paper's figures (format: implreg.registry.Figure)."""
 
-from implreg.registry import Figure, Probe
+from implreg.registry import Figure
 
 _DMF_RULES = ("train_dmf", "solve_dmf_flow", "measure_dmf")
 _TC_RULES = ("make_tc_target", "train_tc", "measure_tc", "measure_tc_linear", "plot_tc")
@@ -60,11 +60,4 @@ FIGURES = (
         rules=_TC_RULES,
         **_TC,
     ),
-)
-
-# The pre-flight's probes of this paper's heavy rules (implreg.registry.Probe).
-PROBES = (
-    # numba kernel, no per-step hook: timed as one call of 2e5 steps (after a 100-step JIT warm-up)
-    Probe("train_dmf", "implreg.norms.preflight.probe_dmf", 200_000),
-    Probe("train_tc", "implreg.norms.preflight.probe_tc", 51),
 )

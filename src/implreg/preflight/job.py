@@ -1,5 +1,5 @@
 """One pre-flight probe, whatever the rule: the real job's params and the params of the jobs that make its
-inputs go to the rule's probe function (its registry row, :class:`implreg.registry.Probe`), which runs a few steps
+inputs go to the rule's probe function (its paper's table, :class:`implreg.preflight.probes.Probe`), which runs a few steps
 of the job's own training function at its full size; the answer becomes a probe record
 (:func:`implreg.preflight.clock.finish`)."""
 

@@ -2,7 +2,7 @@
 
 Each probe takes the job (:class:`implreg.preflight.job.ProbeJob`) and returns the fields of a probe record
 (:mod:`implreg.preflight.table`): what a step is, how many the full job does, and the measured s/step. The rules'
-probes are listed in implreg.tf.registry.PROBES.
+probes are listed in implreg.tf.probes.PROBES.
 """
 
 from __future__ import annotations

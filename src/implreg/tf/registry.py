@@ -1,6 +1,6 @@
 """The tf paper's figures (format: implreg.registry.Figure). Numbering: docs/tf.md."""
 
-from implreg.registry import Figure, Probe
+from implreg.registry import Figure
 
 FIGURES = (
     Figure(
@@ -25,11 +25,4 @@ FIGURES = (
         instances="tf.natural.seed",
         benchmarks=("train_tf_natural",),
     ),
-)
-
-# The pre-flight's probes of this paper's heavy rules (implreg.registry.Probe).
-PROBES = (
-    Probe("train_tf_dynamics", "implreg.tf.preflight.probe_dynamics", 51),  # 2 log points (log_every 25) timed
-    # epochs; the variants share the data's shape
-    Probe("train_tf_natural", "implreg.tf.preflight.probe_natural", 3, shared=("variant",)),
 )

@@ -127,7 +127,7 @@ def probe_training(data, model: dict, train: dict, lam: float, steps: int, eval_
     }
 
 
-# The rules' probes (implreg.htf.registry.PROBES): the glue between a job's params and the functions above.
+# The rules' probes (implreg.htf.probes.PROBES): the glue between a job's params and the functions above.
 
 EVAL_BATCHES = 1  # test batches timed (the full job's evaluations are scaled from them)
 
