@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from implreg import registry
+from implreg.preflight.probes import Probe
+from implreg.preflight.probes import probes as preflight_probes
 from implreg.registry import PAPERS, entry, figures, figures_readme_rows, made_by
 
 ROWS = [(p, f) for p in PAPERS for f in figures(p)]
@@ -90,11 +92,20 @@ def test_deviation_files_name_exactly_the_registered_figures(repo):
             assert any(fig.pattern(paper).fullmatch(f"{paper}/{s}") for s in doc["figures"]), (paper, fig.slug)
 
 
-def test_every_training_rule_has_a_preflight_probe(repo):
-    text = (repo / "workflow/rules/preflight.smk").read_text()
-    probes = set(re.findall(r"^(?:rule|use rule \w+ as) preflight_(\w+)", text, re.M))
+def test_every_training_rule_has_a_preflight_probe_that_exists():
+    probes = preflight_probes()
     trainings = {r for _, f in ROWS for r in f.rules if r.startswith("train_")}
-    assert trainings <= probes, trainings - probes
+    assert trainings <= set(probes), trainings - set(probes)
+    for probe in probes.values():
+        assert callable(_resolve(probe.function)) and probe.steps >= 2, probe
+
+
+def test_a_probe_group_ignores_exactly_the_shared_wildcards():
+    probe = Probe("train_x", "m.f", 3, shared=("seed", "lam>0"))
+    key = probe.group({"task": "a", "lam": "0.5", "seed": "1"})
+    assert key == probe.group({"task": "a", "lam": "2", "seed": "7"})  # another seed, another λ > 0
+    assert key != probe.group({"task": "a", "lam": "0", "seed": "1"})  # λ = 0: no IGC penalty, other work
+    assert key != probe.group({"task": "b", "lam": "0.5", "seed": "1"})
 
 
 def test_made_by_comes_from_the_row_and_unknown_figures_have_none():

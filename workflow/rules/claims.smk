@@ -10,7 +10,6 @@ rule summarise_claims:
         "logs/summarise_claims/summary.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:

@@ -1,5 +1,6 @@
 # Preset resolution, validation and target lists shared by every paper's rules.
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ os.environ.update(
 # For `--sdm conda`; ignored otherwise (pip is the default route). Relative to workflow/rules/*.smk.
 CONDA_ENV = "../../envs/environment.yml"
 
+from implreg import registry as _registry
 from implreg import smk as _smk
 from implreg.codehash import lib_code as _lib_code
 from implreg.config import untestable_declarations as _untestable_declarations
@@ -69,6 +71,76 @@ def untestable_of(figure):
 def findings_of(figure):
     """The claims this preset declared findings (paper statements that do not reproduce): {claim id: evidence}."""
     return CFG["findings"].get(figure, {})
+
+
+def pick(section, keys):
+    """The keys (space-separated; `new=old` renames one) of a config section that a job uses, in order.
+    A job gets what it uses and never the whole section: changing a plotting-only key must rerun no training.
+    """
+    pairs = [k.split("=", 1) if "=" in k else (k, k) for k in keys.split()]
+    return {new: section[old] for new, old in pairs}
+
+
+def _per_job(figure, fn):
+    """fn(figure id) as a params value: now if the id has no wildcard, else per job (the id with its values)."""
+    names = re.findall(r"\{(\w+)\}", figure)
+    if not names:
+        return fn(figure)
+    return lambda wc: fn(figure.format(**{n: getattr(wc, n) for n in names}))
+
+
+def _figure_rows(figure):
+    """The registry rows (implreg/<paper>/registry.py) a figure id with {wildcards} stands for."""
+    paper, slug = figure.split("/", 1)
+    pattern = "[a-z0-9_.]+".join(re.escape(p) for p in re.split(r"\{\w+\}", slug))
+    rows = _registry.figures(paper)
+    return [f for f in rows if re.fullmatch(pattern, re.sub(r"\{\w+\}", "0", f.slug))]
+
+
+def _figure_subcategory(figure):
+    """The figure's paper number (its registry row), where the Snakemake report files its PNG."""
+
+    def of(fid):
+        try:
+            return _registry.entry(fid).paper_figure
+        except KeyError:  # a figure a user configured without a registry row
+            return "other"
+
+    return _per_job(figure, of)
+
+
+def figure_outputs(figure, table=None):
+    """A plot rule's outputs: figures/<figure>.pdf, its PNG twin in the Snakemake report (caption
+    workflow/report/<plot rule without plot_>.rst, filed under the paper and its registry row's figure number),
+    its claims file, and the numbers behind it (`table`) if any."""
+    plot_rules = {f.rules[-1] for f in _figure_rows(figure)}
+    if len(plot_rules) != 1:
+        raise WorkflowError(
+            f"{figure}: registry rows {sorted(plot_rules)}; expected one plot rule"
+        )
+    caption = f"../report/{plot_rules.pop().removeprefix('plot_')}.rst"
+    png = f"figures/{figure}.png"
+    sub = _figure_subcategory(figure)
+    out = {
+        "pdf": f"figures/{figure}.pdf",
+        "png": report(
+            png, caption=caption, category=figure.split("/")[0], subcategory=sub
+        ),
+        "claims": f"figures/{figure}.claims.json",
+    }
+    return out | ({"table": table} if table else {})
+
+
+def figure_params(figure, script):
+    """A plot rule's params shared by every figure: the preset, the figure id, what the preset declared about its
+    claims (untestable, findings), and the library code its script runs."""
+    return {
+        "code": lib_code(script),
+        "preset": PRESET,
+        "figure": _per_job(figure, lambda fid: fid),
+        "untestable": _per_job(figure, untestable_of),
+        "findings": _per_job(figure, findings_of),
+    }
 
 
 def claims_of(figures):
@@ -132,6 +204,7 @@ def compute_threads(kind):
     return _JOB_SIZES[kind][PRESET][0]
 
 
+# Small jobs keep Snakemake's default of one thread (no `threads:`); the others ask for job_threads(kind).
 def job_threads(kind):
     """Threads (SLURM: --cpus-per-task) Snakemake schedules one job of this kind on: its compute threads.
     `--cores` / `--set-threads` may change this count, never the compute threads (so never a number).

@@ -24,7 +24,6 @@ rule make_fake_idx:
         "logs/make_fake_idx/{dataset}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -45,7 +44,6 @@ rule fetch_dataset:
         "logs/fetch_dataset/{dataset}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:

@@ -26,25 +26,7 @@ rule train_htf_dynamics:
         compute_threads=compute_threads("train_htf_dynamics"),
         model=lambda wc: wc.model,
         spec=lambda wc: htf_spec(wc.model),
-        train=lambda wc: {
-            "num_samples": HTF_DYN[wc.model]["num_samples"],
-            "fro_norm": HTF_DYN["target_norm"],
-            "data_seed": int(wc.dseed),
-            "init_seed": HTF_DYN["init_seed"],
-            "optimizer": HTF_DYN["optimizer"],
-            "lr": HTF_DYN["lr"],
-            "beta": HTF_DYN["beta"],
-            "eps": HTF_DYN["eps"],
-            "max_steps": HTF_DYN["max_steps"],
-            "check_every": HTF_DYN["check_every"],
-            "stop_loss": HTF_DYN["stop_loss"],
-            "stop_patience": HTF_DYN["stop_patience"],
-            "log_every": HTF_DYN["log_every"],
-            "top_k": HTF_DYN["top_k"],
-            "matricizations": (
-                htf_logged_matricizations() if wc.model == "ht" else []
-            ),
-        },
+        train=lambda wc: htf_train(wc.model, wc.dseed),
         dtype=HTF_DYN["dtype"],
         device=CFG["device"],
     script:
@@ -57,24 +39,20 @@ rule plot_htf_dynamics:
         cp=htf_histories("cp"),
         ht=htf_histories("ht"),
     output:
-        pdf="figures/htf/incremental_learning_mf_cp_ht.pdf",
-        png=report(
-            "figures/htf/incremental_learning_mf_cp_ht.png",
-            caption="../report/htf_dynamics.rst",
-            category="htf",
-            subcategory="Fig. 1 (dynamics)",
+        **figure_outputs(
+            "htf/incremental_learning_mf_cp_ht",
+            table="results/htf/dynamics/figure_table.csv",
         ),
-        claims="figures/htf/incremental_learning_mf_cp_ht.claims.json",
-        table="results/htf/dynamics/figure_table.csv",
     log:
         "logs/plot_htf_dynamics/plot.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/htf/plot_htf_dynamics.py"),
+        **figure_params(
+            "htf/incremental_learning_mf_cp_ht", "scripts/htf/plot_htf_dynamics.py"
+        ),
         specs={m: htf_spec(m) for m in HTF_MODELS},
         start_iters={m: HTF_DYN[m]["plot_start_iter"] for m in HTF_MODELS},
         half_rise=HTF_DYN["claim_half_rise"],
@@ -83,10 +61,6 @@ rule plot_htf_dynamics:
         max_steps=HTF_DYN["max_steps"],
         data_seeds=HTF_DYN["data_seeds"],
         target_norm=HTF_DYN["target_norm"],
-        preset=PRESET,
-        figure="htf/incremental_learning_mf_cp_ht",
-        untestable=untestable_of("htf/incremental_learning_mf_cp_ht"),
-        findings=findings_of("htf/incremental_learning_mf_cp_ht"),
     script:
         "../../scripts/htf/plot_htf_dynamics.py"
 
@@ -95,24 +69,21 @@ rule plot_htf_appendix:
     input:
         history=htf_histories("ht"),
     output:
-        pdf="figures/htf/ht_local_components_matricizations.pdf",
-        png=report(
-            "figures/htf/ht_local_components_matricizations.png",
-            caption="../report/htf_appendix.rst",
-            category="htf",
-            subcategory="Appendix (HT dynamics)",
+        **figure_outputs(
+            "htf/ht_local_components_matricizations",
+            table="results/htf/dynamics/appendix_table.csv",
         ),
-        claims="figures/htf/ht_local_components_matricizations.claims.json",
-        table="results/htf/dynamics/appendix_table.csv",
     log:
         "logs/plot_htf_appendix/plot.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/htf/plot_htf_appendix.py"),
+        **figure_params(
+            "htf/ht_local_components_matricizations",
+            "scripts/htf/plot_htf_appendix.py",
+        ),
         order=HTF_DYN["ht"]["order"],
         node=HTF_DYN["appendix_node"],
         node_rank=htf_node_rank(HTF_DYN["appendix_node"]),
@@ -126,10 +97,6 @@ rule plot_htf_appendix:
         spec=htf_spec("ht"),
         data_seeds=HTF_DYN["data_seeds"],
         target_norm=HTF_DYN["target_norm"],
-        preset=PRESET,
-        figure="htf/ht_local_components_matricizations",
-        untestable=untestable_of("htf/ht_local_components_matricizations"),
-        findings=findings_of("htf/ht_local_components_matricizations"),
     script:
         "../../scripts/htf/plot_htf_appendix.py"
 
@@ -160,7 +127,6 @@ rule robustness_htf:
         "logs/robustness_htf/robustness.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:

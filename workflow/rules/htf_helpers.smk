@@ -40,6 +40,25 @@ def htf_spec(model):
     return {k: v for k, v in HTF_DYN[model].items() if k not in drop}
 
 
+# The training keys of htf.dynamics (pick); the rest is the plots' (claim_*, plot_start_iter, appendix_node).
+HTF_TRAIN = (
+    "init_seed optimizer lr beta eps max_steps check_every stop_loss stop_patience"
+    " log_every top_k"
+)
+
+
+def htf_train(model, dseed):
+    """train_htf_dynamics's `train` of one model and instance (data seed)."""
+    mats = htf_logged_matricizations() if model == "ht" else []
+    return {
+        "num_samples": HTF_DYN[model]["num_samples"],
+        "fro_norm": HTF_DYN["target_norm"],
+        "data_seed": int(dseed),
+        **pick(HTF_DYN, HTF_TRAIN),
+        "matricizations": mats,
+    }
+
+
 def htf_logged_matricizations():
     """Matricizations whose singular values the HT runs log: `matricizations` (the appendix's panel and rank
     claim), then the appendix node's children's (its gauge-invariant follow-up claim, docs/claims.md).

@@ -19,7 +19,6 @@ rule make_is_same_class:
         "logs/make_is_same_class/data.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -125,7 +124,6 @@ rule calibrate_locality:
         task=r"is_same|pathfinder",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -146,39 +144,27 @@ use rule calibrate_locality as calibrate_locality_resnet34 with:
         "logs/calibrate_locality_resnet34/{task}.log",
 
 
+# {kind}: a figure's slug after "locality_" (is_same_class, pathfinder_resnet34, ...).
 rule plot_locality:
     input:
-        metrics=lambda wc: loc_grid_metrics(wc.slug),
-        calibration=lambda wc: loc_calibration(
-            LOC_TASK_OF[wc.slug], LOC_SLUGS[wc.slug][0]
-        ),
+        metrics=lambda wc: loc_grid_metrics(f"locality_{wc.kind}"),
+        calibration=lambda wc: loc_calibration(*loc_task_grid(wc)),
     output:
-        pdf="figures/htf/{slug}.pdf",
-        png=report(
-            "figures/htf/{slug}.png",
-            caption="../report/htf_locality.rst",
-            category="htf",
-            subcategory="locality",
+        **figure_outputs(
+            "htf/locality_{kind}", table=f"{LOC_ROOT}/locality_{{kind}}_table.csv"
         ),
-        claims="figures/htf/{slug}.claims.json",
-        table=f"{LOC_ROOT}/{{slug}}_table.csv",
     log:
-        "logs/plot_locality/{slug}.log",
+        "logs/plot_locality/locality_{kind}.log",
     wildcard_constraints:
-        slug="|".join(LOC_SLUGS),
+        kind="|".join(s.removeprefix("locality_") for s in LOC_SLUGS),
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/htf/plot_locality.py"),
-        task=lambda wc: LOC_TASK_OF[wc.slug],
+        **figure_params("htf/locality_{kind}", "scripts/htf/plot_locality.py"),
+        task=lambda wc: loc_task_grid(wc)[0],
         metric=HTF_LOC["metric"],
-        preset=PRESET,
-        figure=lambda wc: f"htf/{wc.slug}",
-        untestable=lambda wc: untestable_of(f"htf/{wc.slug}"),
-        findings=lambda wc: findings_of(f"htf/{wc.slug}"),
         claims=HTF_LOC["claims"],
     script:
         "../../scripts/htf/plot_locality.py"

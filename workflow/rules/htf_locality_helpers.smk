@@ -37,7 +37,14 @@ LOC_SLUGS = {
     for grid, g in LOC_GRIDS.items()
     for task in LOC_TASKS
 }
-LOC_TASK_OF = {slug: task for slug, (_, task) in LOC_SLUGS.items()}
+
+
+def loc_task_grid(wc):
+    """(task, grid) of plot_locality's figure."""
+    grid, task = LOC_SLUGS[f"locality_{wc.kind}"]
+    return task, grid
+
+
 HTF_LOCALITY_FIGURES = [f"figures/htf/{slug}.pdf" for slug in LOC_SLUGS]
 
 
@@ -115,26 +122,16 @@ def loc_train_inputs_resnet34(wc):
     return loc_train_inputs(wc, "resnet34")
 
 
+LOC_TRAIN = (
+    "batch_size lr momentum weight_decay stop_on_perfect_train_acc stop_patience"
+    " eval_every eval_batch_size reg_bn_mode reg_eps"
+)
+
+
 def loc_train_params(wc):
     """Model and LocalityTrainConfig fields of one run (everything but lam, seed and threads)."""
     task = LOC_TASKS[wc.task]
-    common = HTF_LOC["train"]
-    train = {
-        **{
-            k: common[k]
-            for k in (
-                "batch_size",
-                "lr",
-                "momentum",
-                "weight_decay",
-                "stop_on_perfect_train_acc",
-                "stop_patience",
-                "eval_every",
-                "eval_batch_size",
-                "reg_bn_mode",
-                "reg_eps",
-            )
-        },
+    train = pick(HTF_LOC["train"], LOC_TRAIN) | {
         "epochs": task["epochs"],
         "device": CFG["device"],
     }

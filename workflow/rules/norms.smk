@@ -23,18 +23,7 @@ rule train_dmf:
         observations=lambda wc: DMF_SETTINGS[wc.setting]["observations"],
         det_sign=lambda wc: DMF_SETTINGS[wc.setting]["det_sign"],
         runs=lambda wc: dmf_runs(wc.setting, wc.depth),
-        train={
-            k: DMF[k]
-            for k in (
-                "init_scale_mode",
-                "optimizer",
-                "stop_loss",
-                "stop_patience",
-                "log_every",
-                "max_steps",
-                "dtype",
-            )
-        },
+        train=pick(DMF, DMF_TRAIN),
     script:
         "../../scripts/norms/train_dmf.py"
 
@@ -51,7 +40,6 @@ rule solve_dmf_flow:
         "benchmarks/out/solve_dmf_flow/{setting}_depth{depth}.tsv"
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -76,7 +64,6 @@ rule measure_dmf:
         "logs/measure_dmf/{setting}_depth{depth}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -93,35 +80,24 @@ rule plot_dmf_entry:
         flow_table="results/norms/dmf/main/depth{depth}/flow.csv",
         flow_summary="results/norms/dmf/main/depth{depth}/flow_summary.json",
     output:
-        pdf="figures/norms/dmf_unobserved_entry_depth{depth}.pdf",
-        png=report(
-            "figures/norms/dmf_unobserved_entry_depth{depth}.png",
-            caption="../report/dmf_entry.rst",
-            category="norms",
-            subcategory="Fig. 1",
-        ),
-        claims="figures/norms/dmf_unobserved_entry_depth{depth}.claims.json",
+        **figure_outputs("norms/dmf_unobserved_entry_depth{depth}"),
     log:
         "logs/plot_dmf_entry/depth{depth}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/norms/plot_dmf_entry.py"),
+        **figure_params(
+            "norms/dmf_unobserved_entry_depth{depth}",
+            "scripts/norms/plot_dmf_entry.py",
+        ),
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
         observations=DMF["main_observations"],
         det_sign=DMF["main_det_sign"],
         departure_rtol=DMF["flow"]["departure_rtol"],
         runs=lambda wc: dmf_runs("main", int(wc.depth)),
-        preset=PRESET,
-        figure=lambda wc: f"norms/dmf_unobserved_entry_depth{wc.depth}",
-        untestable=lambda wc: untestable_of(
-            f"norms/dmf_unobserved_entry_depth{wc.depth}"
-        ),
-        findings=lambda wc: findings_of(f"norms/dmf_unobserved_entry_depth{wc.depth}"),
     script:
         "../../scripts/norms/plot_dmf_entry.py"
 
@@ -135,71 +111,42 @@ rule plot_dmf_norms:
             "results/norms/dmf/main/depth{depth}/summary.json", depth=DMF_DEPTHS
         ),
     output:
-        pdf="figures/norms/dmf_norms_rank.pdf",
-        png=report(
-            "figures/norms/dmf_norms_rank.png",
-            caption="../report/dmf_norms.rst",
-            category="norms",
-            subcategory="Fig. 1 companion (not a paper figure)",
-        ),
-        claims="figures/norms/dmf_norms_rank.claims.json",
+        **figure_outputs("norms/dmf_norms_rank"),
     log:
         "logs/plot_dmf_norms/plot.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/norms/plot_dmf_norms.py"),
+        **figure_params("norms/dmf_norms_rank", "scripts/norms/plot_dmf_norms.py"),
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
         schatten_p=DMF["schatten_p"],
         observations=DMF["main_observations"],
-        preset=PRESET,
-        figure="norms/dmf_norms_rank",
-        untestable=untestable_of("norms/dmf_norms_rank"),
-        findings=findings_of("norms/dmf_norms_rank"),
     script:
         "../../scripts/norms/plot_dmf_norms.py"
 
 
 rule plot_dmf_perturbed:
     input:
-        tables=expand(
-            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/metrics.csv",
-            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
-        ),
-        summaries=expand(
-            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/summary.json",
-            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
-        ),
-        flow_tables=expand(
-            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/flow.csv",
-            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
-        ),
-        flow_summaries=expand(
-            "results/norms/dmf/perturbed_eps{eps}/depth{{depth}}/flow_summary.json",
-            eps=[fmt_num(e) for e in DMF["perturbed_epsilons"]],
-        ),
+        tables=dmf_perturbed("metrics.csv"),
+        summaries=dmf_perturbed("summary.json"),
+        flow_tables=dmf_perturbed("flow.csv"),
+        flow_summaries=dmf_perturbed("flow_summary.json"),
     output:
-        pdf="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.pdf",
-        png=report(
-            "figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.png",
-            caption="../report/dmf_perturbed.rst",
-            category="norms",
-            subcategory="appendix A",
-        ),
-        claims="figures/norms/dmf_perturbed_unobserved_entry_depth{depth}.claims.json",
+        **figure_outputs("norms/dmf_perturbed_unobserved_entry_depth{depth}"),
     log:
         "logs/plot_dmf_perturbed/depth{depth}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/norms/plot_dmf_perturbed.py"),
+        **figure_params(
+            "norms/dmf_perturbed_unobserved_entry_depth{depth}",
+            "scripts/norms/plot_dmf_perturbed.py",
+        ),
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
         observations=DMF["perturbed_observations"],
@@ -207,14 +154,6 @@ rule plot_dmf_perturbed:
         det_sign=DMF["perturbed_det_sign"],
         departure_rtol=DMF["flow"]["departure_rtol"],
         runs=lambda wc: dmf_runs("perturbed", int(wc.depth)),
-        preset=PRESET,
-        figure=lambda wc: f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}",
-        untestable=lambda wc: untestable_of(
-            f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"
-        ),
-        findings=lambda wc: findings_of(
-            f"norms/dmf_perturbed_unobserved_entry_depth{wc.depth}"
-        ),
     script:
         "../../scripts/norms/plot_dmf_perturbed.py"
 
@@ -229,7 +168,6 @@ rule make_tc_target:
         "logs/make_tc_target/{exp}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -265,16 +203,7 @@ rule train_tc:
         num_observations=lambda wc: tc_exp(wc.exp)["num_observations"],
         repetitions=TC["repetitions"],
         seed=TC["seed"],
-        train=lambda wc: {
-            "lr": TC["lr"],
-            "optimizer": TC["optimizer"],
-            "beta": TC["beta"],
-            "eps": TC["eps"],
-            "stop_loss": TC["stop_loss"],
-            "check_every": TC["check_every"],
-            "stop_patience": TC["stop_patience"],
-            "max_steps": tc_max_steps(wc.exp),
-        },
+        train=lambda wc: pick(TC, TC_TRAIN) | {"max_steps": tc_max_steps(wc.exp)},
         dtype=TC["dtype"],
         device=CFG["device"],
     script:
@@ -336,23 +265,15 @@ rule plot_tc:
         ),
         linear="results/norms/tc/{exp}/linear.csv",
     output:
-        pdf="figures/norms/tc_{exp}.pdf",
-        png=report(
-            "figures/norms/tc_{exp}.png",
-            caption="../report/tc.rst",
-            category="norms",
-            subcategory="Fig. 2 / appendix B",
-        ),
-        claims="figures/norms/tc_{exp}.claims.json",
+        **figure_outputs("norms/tc_{exp}"),
     log:
         "logs/plot_tc/{exp}.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/norms/plot_tc.py"),
+        **figure_params("norms/tc_{exp}", "scripts/norms/plot_tc.py"),
         init_stds=lambda wc: tc_init_stds(wc.exp),
         order=lambda wc: tc_exp(wc.exp)["order"],
         dim=lambda wc: tc_exp(wc.exp)["dim"],
@@ -367,10 +288,6 @@ rule plot_tc:
             "repetitions": TC["repetitions"],
             "init_stds": tc_init_stds(wc.exp),
         },
-        preset=PRESET,
-        figure=lambda wc: f"norms/tc_{wc.exp}",
         instance=lambda wc: tc_instance(wc.exp),
-        untestable=lambda wc: untestable_of(f"norms/tc_{wc.exp}"),
-        findings=lambda wc: findings_of(f"norms/tc_{wc.exp}"),
     script:
         "../../scripts/norms/plot_tc.py"

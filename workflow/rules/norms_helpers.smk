@@ -25,6 +25,19 @@ DMF_SETTINGS = {
 }
 DMF_DEPTHS = [p["depth"] for p in DMF["panels"]]
 DMF_PERTURBED_DEPTHS = [p["depth"] for p in DMF["perturbed_panels"]]
+# The training keys of each section (pick): the rest of it is the measures' and the plots'.
+DMF_TRAIN = (
+    "init_scale_mode optimizer stop_loss stop_patience log_every max_steps dtype"
+)
+TC_TRAIN = "lr optimizer beta eps stop_loss check_every stop_patience"
+
+
+def dmf_perturbed(name):
+    """One file (metrics.csv, flow.csv, ...) of every appendix A setting at the job's depth."""
+    eps = [fmt_num(e) for e in DMF["perturbed_epsilons"]]
+    return expand(
+        f"results/norms/dmf/perturbed_eps{{eps}}/depth{{{{depth}}}}/{name}", eps=eps
+    )
 
 
 def dmf_runs(setting, depth):
@@ -125,6 +138,14 @@ NORMS_ROB_DMF_RUNS = _norms_grid_runs(
 NORMS_ROBUSTNESS = ["figures/norms/robustness.pdf"]
 
 
+def norms_rob_tc(name):
+    """One file of every target instance of the robustness experiment (`init{init}/...`: of every init too)."""
+    exp = NORMS_ROB_TC["experiment"]
+    inits = [fmt_num(i) for i in tc_init_stds(exp)]
+    root = f"results/norms/robustness/tc/{exp}/target{{tseed}}/{name}"
+    return expand(root, tseed=NORMS_ROB_TC["target_seeds"], init=inits)
+
+
 def _norms_tc_robustness_claim_params():
     """plot_tc's claim parameters for the robustness experiment, so its claims are the figure's with the figure's
     settings (called by norms_robustness.smk, once norms.smk has defined plot_tc)."""
@@ -135,11 +156,8 @@ def _norms_tc_robustness_claim_params():
         *("init_stds", "target_rank", "rank_from", "error_from", "error_factor"),
         *("init_ordering", "grid", "figure", "untestable", "findings"),
     )
-    return {
-        k: (v(wc) if callable(v) else v)
-        for k, v in rules.plot_tc.params.items()
-        if k in keep
-    }
+    params = dict(rules.plot_tc.params.items())
+    return {k: (v(wc) if callable(v) else v) for k, v in ((k, params[k]) for k in keep)}
 
 
 # Job sizes of this paper's heavy rules (see _JOB_SIZES in common.smk).

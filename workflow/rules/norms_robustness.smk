@@ -100,7 +100,6 @@ rule solve_dmf_robustness_flow:
         depth=r"\d+",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("train_dmf"),
     params:
@@ -117,22 +116,9 @@ rule solve_dmf_robustness_flow:
 
 rule robustness_norms:
     input:
-        tc_runs=expand(
-            "results/norms/robustness/tc/{exp}/target{tseed}/init{init}/metrics.csv",
-            exp=NORMS_ROB_TC["experiment"],
-            tseed=NORMS_ROB_TC["target_seeds"],
-            init=[fmt_num(i) for i in tc_init_stds(NORMS_ROB_TC["experiment"])],
-        ),
-        tc_linear=expand(
-            "results/norms/robustness/tc/{exp}/target{tseed}/linear.csv",
-            exp=NORMS_ROB_TC["experiment"],
-            tseed=NORMS_ROB_TC["target_seeds"],
-        ),
-        tc_targets=expand(
-            "results/norms/robustness/tc/{exp}/target{tseed}/target.npz",
-            exp=NORMS_ROB_TC["experiment"],
-            tseed=NORMS_ROB_TC["target_seeds"],
-        ),
+        tc_runs=norms_rob_tc("init{init}/metrics.csv"),
+        tc_linear=norms_rob_tc("linear.csv"),
+        tc_targets=norms_rob_tc("target.npz"),
         dmf=f"results/norms/robustness/dmf/main/depth{NORMS_ROB_DMF['depth']}/flow_at_level.json",
     output:
         pdf="figures/norms/robustness.pdf",
@@ -144,7 +130,6 @@ rule robustness_norms:
         "logs/robustness_norms/robustness.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:

@@ -22,7 +22,6 @@ rule claims_table:
         slug=r"[a-z0-9_]+",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -56,7 +55,6 @@ rule build_report:
         "logs/build_report/report.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
@@ -80,7 +78,6 @@ rule check_claims:
         "logs/check_claims/verdict.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:

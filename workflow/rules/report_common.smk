@@ -109,9 +109,5 @@ def report_seeds():
     return out
 
 
-def report_subcategory(wildcards):
-    """The claims table sits beside its figure in the Snakemake report, under its paper figure (the registry)."""
-    try:
-        return _registry.entry(f"{wildcards.paper}/{wildcards.slug}").paper_figure
-    except KeyError:  # a figure a user configured without a registry row
-        return "other"
+# The claims table sits beside its figure in the Snakemake report, under its paper figure (the registry).
+report_subcategory = _figure_subcategory("{paper}/{slug}")

@@ -27,21 +27,7 @@ rule train_tf_natural:
         data_seed=TF_NAT["seed"],
         n_train=TF_NAT["n_train"],
         n_test=TF_NAT["n_test"],
-        train={
-            "ranks": TF_NAT["ranks"],
-            "classes": TF_NAT["positive_labels"],
-            "epochs": TF_NAT["epochs"],
-            "batch_size": TF_NAT["batch_size"],
-            "lr": TF_NAT["lr"],
-            "init_mean": TF_NAT["init_mean"],
-            "init_std": TF_NAT["init_std"],
-            "pos_value": TF_NAT["positive_value"],
-            "neg_value": TF_NAT["negative_value"],
-            "eval_every": TF_NAT["eval_every"],
-            "seed": TF_NAT["seed"],
-            "dtype": TF_NAT["dtype"],
-            "device": CFG["device"],
-        },
+        train=pick(TF_NAT, TF_NAT_TRAIN) | {"device": CFG["device"]},
     script:
         "../../scripts/tf/train_tf_natural.py"
 
@@ -54,28 +40,17 @@ rule plot_tf_natural:
             variant=TF_NAT["variants"],
         ),
     output:
-        pdf="figures/tf/tensor_rank_natural_data.pdf",
-        png=report(
-            "figures/tf/tensor_rank_natural_data.png",
-            caption="../report/tf_natural.rst",
-            category="tf",
-            subcategory="Fig. 4",
+        **figure_outputs(
+            "tf/tensor_rank_natural_data", table="results/tf/natural/figure_table.csv"
         ),
-        claims="figures/tf/tensor_rank_natural_data.claims.json",
-        table="results/tf/natural/figure_table.csv",
     log:
         "logs/plot_tf_natural/plot.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/tf/plot_tf_natural.py"),
-        preset=PRESET,
-        figure="tf/tensor_rank_natural_data",
-        untestable=untestable_of("tf/tensor_rank_natural_data"),
-        findings=findings_of("tf/tensor_rank_natural_data"),
+        **figure_params("tf/tensor_rank_natural_data", "scripts/tf/plot_tf_natural.py"),
     script:
         "../../scripts/tf/plot_tf_natural.py"
 
@@ -100,21 +75,7 @@ rule train_tf_dynamics:
         data=lambda wc: tf_dynamics_data(wc.dseed),
         init_stds=TF_DYN["init_stds"],
         seeds=TF_DYN["init_seeds"],
-        train={
-            "R": TF_DYN["components"],
-            "loss": TF_DYN["loss"],
-            "huber_beta": TF_DYN["huber_beta"],
-            "optimizer": TF_DYN["optimizer"],
-            "lr": TF_DYN["lr"],
-            "beta": TF_DYN["beta"],
-            "eps": TF_DYN["eps"],
-            "max_steps": TF_DYN["max_steps"],
-            "check_every": TF_DYN["check_every"],
-            "stop_loss": TF_DYN["stop_loss"],
-            "stop_patience": TF_DYN["stop_patience"],
-            "log_every": TF_DYN["log_every"],
-            "top_k": TF_DYN["top_k"],
-        },
+        train=pick(TF_DYN, TF_DYN_TRAIN),
         dtype=TF_DYN["dtype"],
         device=CFG["device"],
     script:
@@ -127,24 +88,15 @@ rule plot_tf_dynamics:
             "results/tf/dynamics/data{dseed}/history.npz", dseed=TF_DYN["data_seeds"]
         ),
     output:
-        pdf="figures/tf/cp_dynamics.pdf",
-        png=report(
-            "figures/tf/cp_dynamics.png",
-            caption="../report/tf_dynamics.rst",
-            category="tf",
-            subcategory="Fig. 3",
-        ),
-        claims="figures/tf/cp_dynamics.claims.json",
-        table="results/tf/dynamics/figure_table.csv",
+        **figure_outputs("tf/cp_dynamics", table="results/tf/dynamics/figure_table.csv"),
     log:
         "logs/plot_tf_dynamics/plot.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:
-        code=lib_code("scripts/tf/plot_tf_dynamics.py"),
+        **figure_params("tf/cp_dynamics", "scripts/tf/plot_tf_dynamics.py"),
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],
         data_seeds=TF_DYN["data_seeds"],
@@ -154,10 +106,6 @@ rule plot_tf_dynamics:
         log_every=TF_DYN["log_every"],
         min_loss=TF_DYN["plot_min_loss"],
         stop_loss=TF_DYN["stop_loss"],
-        preset=PRESET,
-        figure="tf/cp_dynamics",
-        untestable=untestable_of("tf/cp_dynamics"),
-        findings=findings_of("tf/cp_dynamics"),
     script:
         "../../scripts/tf/plot_tf_dynamics.py"
 
@@ -198,7 +146,6 @@ rule robustness_tf:
         "logs/robustness_tf/robustness.log",
     conda:
         CONDA_ENV
-    threads: job_threads("small")
     resources:
         **job_resources("small"),
     params:

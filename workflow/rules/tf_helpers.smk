@@ -4,6 +4,15 @@
 TF = CFG["tf"]
 TF_NAT = TF["natural"]
 TF_DYN = TF["dynamics"]
+# The training keys of each section (pick): the rest of it is the plots' (plot_min_loss, claim_*).
+TF_NAT_TRAIN = (
+    "ranks classes=positive_labels epochs batch_size lr init_mean init_std"
+    " pos_value=positive_value neg_value=negative_value eval_every seed dtype"
+)
+TF_DYN_TRAIN = (
+    "R=components loss huber_beta optimizer lr beta eps max_steps check_every"
+    " stop_loss stop_patience log_every top_k"
+)
 
 
 def tf_dynamics_data(dseed, num_samples=None):

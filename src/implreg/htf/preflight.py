@@ -7,11 +7,12 @@ from implreg.htf.dynamics import PAPER_OPTIONS, train_htf_dynamics
 from implreg.preflight.clock import StepClock
 
 
-def probe_dynamics(p, steps: int, device) -> dict:
+def probe_dynamics(job) -> dict:
     """train_htf_dynamics: `steps` adaptive steps of the one factorization (logging included)."""
-    clock = StepClock(steps)
+    p = job.params
+    clock = StepClock(job.steps)
     opts, problem = PAPER_OPTIONS.split(
-        p.train, dtype=p.dtype, device=device, num_threads=None, checkpoint=clock, progress_label="preflight"
+        p.train, dtype=p.dtype, device=job.device, num_threads=None, checkpoint=clock, progress_label="preflight"
     )
     clock.run(train_htf_dynamics, p.model, p.spec, opts, **problem)
     cap = int(p.train["max_steps"])

@@ -1,7 +1,8 @@
 """Pre-flight probes of the norms paper's training jobs: a few steps at the job's full size, timed.
 
-Each probe takes the real job's params (the rule's own) and returns the fields of a probe record
-(:mod:`implreg.preflight.table`): what a step is, how many the full job does, and the measured s/step.
+Each probe takes the job (:class:`implreg.preflight.job.ProbeJob`: the real job's params, those of the jobs
+making its inputs) and returns the fields of a probe record (:mod:`implreg.preflight.table`): what a step is, how
+many the full job does, and the measured s/step. The rules' probes are listed in implreg.norms.probes.PROBES.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from implreg.norms.tc import run_grid
 from implreg.preflight.clock import StepClock, timed
 
 
-def probe_dmf(p, steps: int) -> dict:
+def probe_dmf(job) -> dict:
     """train_dmf (numba, no per-step hook): a short warm-up call (JIT), then `steps` GD steps of all runs."""
+    p, steps = job.params, job.steps
     problem = DMFProblem.two_by_two(*p.observations, det_sign=p.det_sign)
     runs = [DMFRun(float(r["lr"]), float(r["init"]), bool(r["balanced"]), int(r["seed"])) for r in p.runs]
     # No early stop inside the probe: a stop_loss of 0 is never met, so every run takes every step.
@@ -33,13 +35,16 @@ def probe_dmf(p, steps: int) -> dict:
     }
 
 
-def probe_tc(p, target: dict, steps: int, device) -> dict:
-    """train_tc: `steps` batched adaptive steps of every (N, repetition) run; `target` = make_tc_target's params."""
-    tensor, perm = make_cp_target(int(target["order"]), int(target["dim"]), int(target["rank"]), int(target["seed"]))
+def probe_tc(job) -> dict:
+    """train_tc: `steps` batched adaptive steps of every (N, repetition) run, on a seeded target of the shape that
+    make_tc_target's params give (the paper's own instance, which has no seed, is drawn with seed 0)."""
+    p, steps, target = job.params, job.steps, job.sources["target"]
+    seed = target["seed"] if target["seed"] is not None else 0
+    tensor, perm = make_cp_target(int(target["order"]), int(target["dim"]), int(target["rank"]), int(seed))
     grid = run_grid(p.num_observations, int(p.repetitions), int(p.seed), int(p.init_index))
     clock = StepClock(steps)
     opts = COMPLETION_OPTIONS.replace(
-        **p.train, dtype=p.dtype, device=device, num_threads=None, checkpoint=clock, progress_label="preflight"
+        **p.train, dtype=p.dtype, device=job.device, num_threads=None, checkpoint=clock, progress_label="preflight"
     )
     clock.run(
         train_cp_completion,

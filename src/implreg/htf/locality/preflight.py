@@ -125,3 +125,38 @@ def probe_training(data, model: dict, train: dict, lam: float, steps: int, eval_
         "count_note": f"steps = {cfg.epochs} epochs x {per_epoch} steps, plus {evals} test evaluations of "
         f"{n_test} samples (timed on {n_eval}); an upper bound: runs at 100% train accuracy stop early",
     }
+
+
+# The rules' probes (implreg.htf.probes.PROBES): the glue between a job's params and the functions above.
+
+EVAL_BATCHES = 1  # test batches timed (the full job's evaluations are scaled from them)
+
+
+def probe_pathfinder(job) -> dict:
+    """make_pathfinder: `steps` images at full size, timed."""
+    p = job.params
+    fields = probe_pathfinder_images(p.geometry, int(p.path_length), int(p.n_train), int(p.n_test), job.steps)
+    # The job splits its images over its scheduled threads as worker processes (the probe used one): its wall time
+    # shrinks so, its CPU time does not (the table divides CPU time by the threads).
+    fields["s_per_step"] /= max(1, job.cores)
+    fields["count_note"] += f", divided over the job's {job.cores} worker(s)"
+    job.threads = job.cores
+    return fields
+
+
+def probe_train(job) -> dict:
+    """train_locality(_resnet34): a few SGD steps and test batches at full size (data set in memory, canvas,
+    model, batch), on a stand-in of the data its input job makes (make_pathfinder / make_is_same_class params)."""
+    p, d = job.params, job.sources["data"]
+    if p.task == "pathfinder":
+        real = int(p.train["batch_size"]) * job.steps + EVAL_BATCHES * int(p.train["eval_batch_size"])
+        data, job.note = pathfinder_data(d["geometry"], int(p.setting), int(d["n_train"]), int(d["n_test"]), real)
+    else:
+        arrays, job.note = is_same_data(
+            d["source"], d["cifar10_dir"], int(d["n_train"]), int(d["n_test"]), int(d["seed"])
+        )
+        data = canvas_data(arrays, int(p.setting), p.canvas, job.device)
+    train = {**p.train, "device": job.device}
+    fields = probe_training(data, p.model, train, float(p.lam), job.steps, EVAL_BATCHES, job.threads)
+    fields["unit"] += f", {p.model['arch']} width {p.model['width']}, input {list(data.shape)}"
+    return fields
