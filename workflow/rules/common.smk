@@ -131,6 +131,23 @@ def figure_outputs(figure, table=None):
     return out | ({"table": table} if table else {})
 
 
+def robustness_outputs(paper):
+    """A robustness rule's outputs (issue 30): the rates figure (its PNG in the Snakemake report, beside the paper's
+    figures), its summary, and the rates and per-instance outcomes behind it."""
+    return {
+        "pdf": f"figures/{paper}/robustness.pdf",
+        "png": report(
+            f"figures/{paper}/robustness.png",
+            caption="../report/robustness.rst",
+            category=paper,
+            subcategory="robustness (beyond the paper)",
+        ),
+        "summary": f"figures/{paper}/robustness.json",
+        "rates": f"results/{paper}/robustness/rates.csv",
+        "outcomes": f"results/{paper}/robustness/outcomes.csv",
+    }
+
+
 def figure_params(figure, script):
     """A plot rule's params shared by every figure: the preset, the figure id, what the preset declared about its
     claims (untestable, findings), and the library code its script runs."""

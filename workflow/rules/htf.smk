@@ -118,11 +118,7 @@ rule robustness_htf:
         cp=htf_robustness_histories("cp"),
         ht=htf_robustness_histories("ht"),
     output:
-        pdf="figures/htf/robustness.pdf",
-        png="figures/htf/robustness.png",
-        summary="figures/htf/robustness.json",
-        rates="results/htf/robustness/rates.csv",
-        outcomes="results/htf/robustness/outcomes.csv",
+        **robustness_outputs("htf"),
     log:
         "logs/robustness_htf/robustness.log",
     conda:

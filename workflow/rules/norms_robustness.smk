@@ -121,11 +121,7 @@ rule robustness_norms:
         tc_targets=norms_rob_tc("target.npz"),
         dmf=f"results/norms/robustness/dmf/main/depth{NORMS_ROB_DMF['depth']}/flow_at_level.json",
     output:
-        pdf="figures/norms/robustness.pdf",
-        png="figures/norms/robustness.png",
-        summary="figures/norms/robustness.json",
-        rates="results/norms/robustness/rates.csv",
-        outcomes="results/norms/robustness/outcomes.csv",
+        **robustness_outputs("norms"),
     log:
         "logs/robustness_norms/robustness.log",
     conda:

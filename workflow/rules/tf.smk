@@ -137,11 +137,7 @@ rule robustness_tf:
             dseed=TF_ROB["data_seeds"],
         ),
     output:
-        pdf="figures/tf/robustness.pdf",
-        png="figures/tf/robustness.png",
-        summary="figures/tf/robustness.json",
-        rates="results/tf/robustness/rates.csv",
-        outcomes="results/tf/robustness/outcomes.csv",
+        **robustness_outputs("tf"),
     log:
         "logs/robustness_tf/robustness.log",
     conda:
