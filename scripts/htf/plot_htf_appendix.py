@@ -1,6 +1,7 @@
 """htf paper, appendix: HT local component norms at inner nodes and top singular values of matricizations."""
 
-from implreg.claims import combine_instances, write_claims
+from implreg.claims import combine_instances
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.htf.dynamics import checked_history, mat_key, node_key
 from implreg.htf.dynamics_claims import instance_appendix_claims

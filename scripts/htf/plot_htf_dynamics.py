@@ -1,6 +1,7 @@
 """htf paper, dynamics figure: top-k quantities of MF, CP and HT factorizations vs iterations, with claims."""
 
-from implreg.claims import combine_instances, write_claims
+from implreg.claims import combine_instances
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.htf.dynamics import checked_history, describe
 from implreg.htf.dynamics_claims import instance_dynamics_claims

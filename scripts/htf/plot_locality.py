@@ -1,6 +1,6 @@
 """htf locality figure: test accuracy vs distance / path length, one curve per λ (mean ± std over seeds)."""
 
-from implreg.claims import write_claims
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.htf.locality.calibration import calibration_claims
 from implreg.htf.locality.claims import locality_claims, summary

@@ -3,7 +3,7 @@
 import sys
 
 from implreg import paper_values
-from implreg.claims import write_claims
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms.dmf_claims import entry_claims

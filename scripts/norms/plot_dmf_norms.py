@@ -1,6 +1,6 @@
 """Companion to Fig. 1: every norm grows while effective rank and sigma_min fall, one column per depth."""
 
-from implreg.claims import write_claims
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows, read_json
 from implreg.norms.dmf_claims import norms_claims

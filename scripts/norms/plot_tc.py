@@ -1,7 +1,7 @@
 """Fig. 2 / appendix B: tensor completion error and estimated CP rank vs number of observations."""
 
 from implreg import paper_values
-from implreg.claims import write_claims
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_csv_rows
 from implreg.norms.figures import plot_tc_figure

@@ -1,7 +1,7 @@
 """tf paper Fig. 3: incremental learning of CP components (norms per init) and the reconstruction error."""
 
 from implreg import instance, paper_values
-from implreg.claims import write_claims
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_npz, write_csv
 from implreg.plotting.style import save_figure

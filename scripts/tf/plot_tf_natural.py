@@ -1,6 +1,6 @@
 """tf paper Fig. 4: mean error vs tensor rank on MNIST / Fashion-MNIST, original and random variants."""
 
-from implreg.claims import write_claims
+from implreg.claims_file import write_claims
 from implreg.cli import job_io, paths, run
 from implreg.io import read_json, write_csv
 from implreg.plotting.style import save_figure

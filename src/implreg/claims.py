@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from implreg.errors import ConfigError
-from implreg.io import read_json, write_json
-from implreg.registry import made_by
+from implreg.io import read_json
 
 UNDECLARED_NULL = (
     "the run left this claim untestable, which counts as a failure: only the preset may declare a claim "
@@ -211,37 +210,6 @@ def finalize(
         if c.id in findings:
             c.finding = findings[c.id]
     return claims
-
-
-def write_claims(
-    path: str | Path,
-    figure: str,
-    preset: str,
-    claims: list[Claim],
-    untestable_declared: Mapping[str, str] | None = None,
-    findings: Mapping[str, str] | None = None,
-    instance: Mapping | None = None,
-) -> dict:
-    """Finalize the claims against the preset's declarations and write the claims file.
-
-    instance: what the figure's numbers were computed on, where a preset can choose (the norms tensor
-    completion: the paper's own instance or a seeded draw), written as the file's ``instance``."""
-    finalize(claims, untestable_declared, figure, findings)
-    try:  # the figure's rules, plot script, training and claims functions, from its paper's registry
-        made = {"made_by": made_by(figure)}
-    except KeyError:  # a figure a user added to the config without a registry row
-        made = {}
-    doc = {
-        "figure": figure,
-        "preset": preset,
-        **made,
-        **({"instance": dict(instance)} if instance else {}),
-        "untestable_declared": dict(untestable_declared or {}),
-        **({"findings_declared": dict(findings)} if findings else {}),
-        "claims": [c.as_dict() for c in claims],
-    }
-    write_json(path, doc)
-    return doc
 
 
 UNTESTED_PREFIX = "untested at this preset: "

@@ -15,8 +15,8 @@ from implreg.claims import (
     summarise,
     untestable,
     verdict,
-    write_claims,
 )
+from implreg.claims_file import write_claims
 from implreg.errors import ConfigError
 
 REF = {"paper": 1.0, "tolerance_reason": "plot reading error ±0.1"}

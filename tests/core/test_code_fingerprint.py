@@ -131,3 +131,12 @@ def test_lib_code_covers_the_script_but_not_where_it_lies(tmp_path):
     edited.write_text(original.read_text() + "\nEDITED = 1\n")
     codehash._code_bytes.cache_clear()
     assert lib_code(str(moved)) == lib_code(str(original)) != lib_code(str(edited))
+
+
+def test_only_claims_writers_carry_the_registries_in_their_fingerprint():
+    """A registry edit (a figure's row, its `shows` text) reruns the plots that quote it in their claims files'
+    made_by, never a training or calibration job (the locality calibration once pulled the registries in through
+    implreg.claims, and with them a rerun of every locality training)."""
+    for script in sorted((REPO / "scripts").rglob("*.py")):
+        if "implreg/registry.py" in module_closure(str(script)):
+            assert "write_claims" in script.read_text() or script.parent.name == "core", script

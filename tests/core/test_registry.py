@@ -119,7 +119,8 @@ def test_made_by_comes_from_the_row_and_unknown_figures_have_none():
 
 
 def test_write_claims_records_made_by(tmp_path):
-    from implreg.claims import Claim, write_claims
+    from implreg.claims import Claim
+    from implreg.claims_file import write_claims
 
     doc = write_claims(
         tmp_path / "c.json",

@@ -333,7 +333,8 @@ def test_backticks_become_code_and_each_untested_reason_is_stated_once(repo, tmp
 
 def test_untested_reason_is_the_presets_declaration(tmp_path):
     """The report shows why a claim is untested: the reason the preset declared, as finalize wrote it."""
-    from implreg.claims import Claim, write_claims
+    from implreg.claims import Claim
+    from implreg.claims_file import write_claims
 
     claim = Claim("c", "s", 1.0, "e", True, paper=1.0, tolerance_reason="r")
     doc = write_claims(tmp_path / "x.claims.json", "norms/x", "smoke", [claim], {"c": "needs three seeds"})
