@@ -275,25 +275,29 @@ def _old_style_untestable(config: dict) -> str | None:
     )
 
 
+def _declared_untestable(config: dict):
+    """(reason id, figure id, claim id, why) of every claim in config's groups by reason."""
+    for reason, group in (config.get("untestable_claims") or {}).items():
+        for figure, claim_ids in ((group or {}).get("claims") or {}).items():
+            for cid in claim_ids or []:
+                yield reason, figure, cid, group.get("why")
+
+
 def untestable_declarations(config: dict) -> dict[str, dict[str, str]]:
     """The preset's untestable claims as {figure id: {claim id: why}}, from config's groups by reason
     (`untestable_claims: {reason id: {why, claims: {figure id: [claim ids]}}}`; the long account of each reason
     is in docs/claims.md under its id)."""
     out: dict[str, dict[str, str]] = {}
-    for group in (config.get("untestable_claims") or {}).values():
-        for figure, claim_ids in ((group or {}).get("claims") or {}).items():
-            for cid in claim_ids or []:
-                out.setdefault(figure, {})[cid] = group["why"]
+    for _, figure, cid, why in _declared_untestable(config):
+        out.setdefault(figure, {})[cid] = why
     return out
 
 
 def _untestable_twice(config: dict) -> list[str]:
     """A claim listed under two reasons: which reason the claims file gives would be an accident of order."""
     reasons: dict[tuple[str, str], list[str]] = {}
-    for reason, group in (config.get("untestable_claims") or {}).items():
-        for figure, claim_ids in ((group or {}).get("claims") or {}).items():
-            for cid in claim_ids or []:
-                reasons.setdefault((figure, cid), []).append(reason)
+    for reason, figure, cid, _ in _declared_untestable(config):
+        reasons.setdefault((figure, cid), []).append(reason)
     return [
         f"untestable_claims: {figure} {cid} is declared under {len(names)} reasons ({', '.join(names)}); keep one"
         for (figure, cid), names in sorted(reasons.items())

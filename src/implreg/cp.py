@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from implreg.cp_shapes import default_cp_components
 from implreg.engine import TrainOptions, train_batched
 from implreg.errors import ConfigError
 
@@ -105,12 +106,6 @@ def make_cp_target(order: int, dim: int, rank: int, seed: int, dtype=np.float64)
     tensor = tensor / np.linalg.norm(tensor)
     perm = rng.permutation(tensor.size)
     return tensor.astype(dtype), perm
-
-
-def default_cp_components(shape: Sequence[int]) -> int:
-    """Product of all mode dims except the largest: enough components to express any tensor of this shape."""
-    dims = sorted(int(d) for d in shape)
-    return int(np.prod(dims[:-1])) if len(dims) > 1 else 1
 
 
 def linear_baseline(target: np.ndarray, observed: np.ndarray) -> np.ndarray:
