@@ -129,6 +129,21 @@ def test_tables_hold_every_job():
     assert "| `train_x` | 1 | 10.1 min |" in by_rule and "| 1 (runtime) |" in by_rule
 
 
+def test_each_target_gets_its_jobs_cost_and_a_floor_on_its_wall_time():
+    """Issue 30: the robustness targets' cost beside the figures'. 605 s per probed job at 1 thread."""
+    rec = {"p.json": _record(s_per_step=1.0, steps_full=600, setup=5.0)}
+    jobs = [
+        {**_jobs(runtime=60)[0], "target": "figures"},
+        *({**_jobs(runtime=60)[0], "job": f"r{i}", "target": "tf robustness"} for i in range(4)),
+        {"rule": "plot_x", "job": "b", "probe": None, "target": "figures", "request": _jobs(1)[0]["request"]},
+    ]
+    md = summary_markdown(job_rows(jobs, rec, 1e6), "# t", cores=2)
+    by_target = md.split("## By target", 1)[1].split("## By rule", 1)[0]
+    assert "| figures | 2 | 1 | 10.1 min | 0.17 | 10.1 min |" in by_target  # one job: its own time
+    assert "| tf robustness | 4 | 4 | 10.1 min | 0.67 | 20.2 min |" in by_target  # 4 jobs on 2 cores
+    assert "on 2 cores" in by_target
+
+
 def test_finish_adds_peak_memory():
     rec = finish({"unit": "step"}, "train_x", "cpu", 1)
     assert rec["peak_rss_mb"] >= 1.0 and rec["cuda_peak_mb"] is None
@@ -176,15 +191,21 @@ def test_preflight_table_lists_every_job_of_the_dag(smoke_preflight):
     from dagutil import snakemake
 
     workdir, args = smoke_preflight
-    # the figures' DAG: the robustness targets (on at smoke) are sized in docs/robustness.md, not probed
+    # the figures' DAG and the robustness targets (on at smoke; sized even where `all` leaves them out)
     real = [a for a in args if a != "preflight=true"]
-    real.insert(real.index("--config") + 1, "robustness=false")
-    dag = _job_counts(snakemake(workdir, "-n", "--forceall", *real).stdout)
-    dag.pop("all")
+    dag = _job_counts(snakemake(workdir, "-n", "--forceall", "all", "robustness", *real).stdout)
+    dag.pop("all"), dag.pop("robustness")
+    rows = _rows(workdir)
     table: dict[str, int] = {}
-    for r in _rows(workdir):
+    for r in rows:
         table[r["rule"]] = table.get(r["rule"], 0) + 1
     assert table == dag
+    # each robustness training job is probed and counted under its own paper's target, never under the figures
+    by_target = {r["target"] for r in rows if r["rule"].endswith("_robustness") and r["rule"].startswith("train_")}
+    assert by_target == {"norms robustness", "tf robustness", "htf robustness"}
+    assert all(r["probe"] for r in rows if r["rule"].startswith("train_"))
+    md = (workdir / "results/preflight/smoke/table.md").read_text()
+    assert "| tf robustness |" in md.split("## By target", 1)[1].split("## By rule", 1)[0]
 
 
 @pytest.mark.dag

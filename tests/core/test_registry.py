@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -98,6 +99,15 @@ def test_every_training_rule_has_a_preflight_probe_that_exists():
     assert trainings <= set(probes), trainings - set(probes)
     for probe in probes.values():
         assert callable(_resolve(probe.function)) and probe.steps >= 2, probe
+
+
+def test_every_robustness_training_rule_has_a_probe():
+    """The robustness targets' training rules (`use rule train_x as train_..._robustness`) are sized too."""
+    rules_dir = Path(__file__).resolve().parents[2] / "workflow" / "rules"
+    text = "\n".join(p.read_text() for p in rules_dir.glob("*.smk"))
+    clones = set(re.findall(r"^use rule \w+ as (train_\w*robustness) with:", text, re.M))
+    assert {"train_tf_robustness", "train_htf_robustness", "train_tc_robustness", "train_dmf_robustness"} <= clones
+    assert clones <= set(preflight_probes()), clones - set(preflight_probes())
 
 
 def test_a_probe_group_ignores_exactly_the_shared_wildcards():

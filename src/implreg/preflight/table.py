@@ -13,6 +13,7 @@ from implreg.errors import ConfigError
 # A probe record (the JSON a probe job writes) must hold these.
 RECORD_KEYS = ("rule", "unit", "steps_done", "s_per_step", "setup_s", "steps_full", "count_note", "peak_rss_mb")
 COLUMNS = (
+    "target",
     "rule",
     "job",
     "probe",
@@ -76,12 +77,13 @@ def flags(predicted_s: float | None, peak_mb: float | None, request: dict, machi
 
 
 def job_rows(jobs: list[dict], records: dict[str, dict], machine_mb: float) -> list[dict]:
-    """One row per job. `jobs`: {rule, job, probe (a key of `records`, or None), request {threads, mem_mb,
-    runtime}, note}; `records`: probe path -> probe record."""
+    """One row per job. `jobs`: {rule, job, target (what it is built for), probe (a key of `records`, or None),
+    request {threads, mem_mb, runtime}, note}; `records`: probe path -> probe record."""
     rows = []
     for job in jobs:
         req = job["request"]
         row = {c: "" for c in COLUMNS} | {
+            "target": job.get("target", ""),
             "rule": job["rule"],
             "job": job["job"],
             "threads": req["threads"],
@@ -152,6 +154,26 @@ def _hours(minutes) -> str:
     return f"{minutes:.1f} min" if minutes < 90 else f"{minutes / 60:.1f} h"
 
 
+def by_target_markdown(rows: list[dict], cores: int) -> str:
+    """One line per target (the figures, each robustness target): its jobs, how many were probed, the slowest
+    one's prediction and the CPU-hours of its probed jobs; what that target adds on this machine."""
+    targets: dict[str, list[dict]] = {}
+    for r in rows:
+        targets.setdefault(r["target"] or "figures", []).append(r)
+    lines = [
+        f"| target | jobs | probed | slowest job, predicted | probed jobs, CPU-h | on {cores} cores, at least |",
+        "|---|---|---|---|---|---|",
+    ]
+    for target, rs in targets.items():
+        probed = [x for x in rs if x["probe"]]
+        slow = max((x["predicted_min"] for x in probed), default="")
+        cpu_h = sum(_cpu_h(x) for x in probed)
+        # the work split evenly over the cores, but never below the slowest single job
+        floor = max(cpu_h * 60 / cores, slow) if probed else ""
+        lines.append(f"| {target} | {len(rs)} | {len(probed)} | {_hours(slow)} | {cpu_h:,.2f} | {_hours(floor)} |")
+    return "\n".join(lines) + "\n"
+
+
 def by_rule_markdown(rows: list[dict]) -> str:
     """One line per rule: jobs, the slowest job's prediction, the CPU-hours of all its jobs (prediction x the
     probe's threads), the largest peak memory, its request and how many jobs are flagged."""
@@ -179,15 +201,22 @@ def by_rule_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(rows: list[dict], header: str) -> str:
+def summary_markdown(rows: list[dict], header: str, cores: int | None = None) -> str:
     """The table grouped by probe (jobs of one probe share its numbers): rule, jobs, measured s/step, predicted
-    time per job and in all, peak memory, request, flags. Jobs without a probe: one line per rule."""
+    time per job and in all, peak memory, request, flags. Jobs without a probe: one line per rule. Before it, one
+    line per target (`cores`: this machine's, by default)."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["rule"], r["probe"] or "", r["flags"]), []).append(r)
     lines = [
         header,
         "",
+        "## By target",
+        "",
+        "Robustness targets are sized whether or not `robustness` puts them in `all`; a job two targets share is "
+        "counted under the first.",
+        "",
+        by_target_markdown(rows, cores or os.cpu_count() or 1),
         "## By rule",
         "",
         by_rule_markdown(rows),
