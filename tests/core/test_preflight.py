@@ -141,7 +141,7 @@ def test_each_target_gets_its_jobs_cost_and_a_floor_on_its_wall_time():
     by_target = md.split("## By target", 1)[1].split("## By rule", 1)[0]
     assert "| figures | 2 | 1 | 10.1 min | 0.17 | 10.1 min |" in by_target  # one job: its own time
     assert "| tf robustness | 4 | 4 | 10.1 min | 0.67 | 20.2 min |" in by_target  # 4 jobs on 2 cores
-    assert "on 2 cores" in by_target
+    assert "predicted wall on 2 cores" in by_target
 
 
 def test_finish_adds_peak_memory():

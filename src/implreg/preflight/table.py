@@ -161,7 +161,7 @@ def by_target_markdown(rows: list[dict], cores: int) -> str:
     for r in rows:
         targets.setdefault(r["target"] or "figures", []).append(r)
     lines = [
-        f"| target | jobs | probed | slowest job, predicted | probed jobs, CPU-h | on {cores} cores, at least |",
+        f"| target | jobs | probed | slowest job, predicted | probed jobs, CPU-h | predicted wall on {cores} cores |",
         "|---|---|---|---|---|---|",
     ]
     for target, rs in targets.items():
@@ -214,7 +214,8 @@ def summary_markdown(rows: list[dict], header: str, cores: int | None = None) ->
         "## By target",
         "",
         "Robustness targets are sized whether or not `robustness` puts them in `all`; a job two targets share is "
-        "counted under the first.",
+        "counted under the first. Wall time = the probed work over the cores, or the slowest job if longer. Jobs "
+        "that stop at a loss are predicted at their step cap: an upper bound, often far above what they take.",
         "",
         by_target_markdown(rows, cores or os.cpu_count() or 1),
         "## By rule",
