@@ -25,7 +25,10 @@ from implreg.io import write_json
 from implreg.norms.tc import run_grid
 
 # The figure's observation counts per order (config.yaml norms.tc.experiments, rank-1 rows).
-NUM_OBS = {3: [50, 100, 150, 200, 250, 300, 350, 400, 450, 511], 4: [100, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4095]}
+NUM_OBS = {
+    3: [50, 100, 150, 200, 250, 300, 350, 400, 450, 511],
+    4: [100, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4095],
+}
 
 
 def timed(target, perm, grid, init_std, opts) -> tuple[float, np.ndarray]:
