@@ -136,6 +136,7 @@ rule robustness_htf:
         n_entries=rules.plot_htf_appendix.params.n_entries,
         rel_threshold=rules.plot_htf_appendix.params.rel_threshold,
         preset=PRESET,
+        # the two figures' ids, findings and untestable claims: the plot rules' (not derived from this rule's outputs)
         figures={
             "dynamics": rules.plot_htf_dynamics.params.figure,
             "appendix": rules.plot_htf_appendix.params.figure,

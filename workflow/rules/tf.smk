@@ -145,6 +145,8 @@ rule robustness_tf:
     resources:
         **job_resources("small"),
     params:
+        # the figure's claim settings, its id, untestable and findings included (the plotted figure's, set by
+        # plot_tf_dynamics' figure_outputs, not derived from this rule's outputs)
         **{
             k: v
             for k, v in dict(rules.plot_tf_dynamics.params.items()).items()
