@@ -13,9 +13,19 @@ import pytest
 import yaml
 
 from implreg import registry
+from implreg.config import PRESETS, resolve
 from implreg.preflight.probes import Probe
 from implreg.preflight.probes import probes as preflight_probes
-from implreg.registry import PAPERS, entry, figures, figures_readme_rows, made_by
+from implreg.registry import (
+    PAPERS,
+    InstanceKeyError,
+    config_value,
+    entry,
+    figures,
+    figures_readme_rows,
+    instance_values,
+    made_by,
+)
 
 ROWS = [(p, f) for p in PAPERS for f in figures(p)]
 IDS = [f"{p}/{f.slug}" for p, f in ROWS]
@@ -121,7 +131,8 @@ def test_a_probe_group_ignores_exactly_the_shared_wildcards():
 def test_made_by_comes_from_the_row_and_unknown_figures_have_none():
     got = made_by("norms/dmf_unobserved_entry_depth3")
     assert got["training"] == "implreg.norms.dmf.train_dmf" and got["rules"][-1] == "plot_dmf_entry"
-    assert entry("htf/locality_pathfinder_resnet34").slug == "locality_{task}_resnet34"
+    assert entry("htf/locality_pathfinder_resnet34").slug == "locality_pathfinder_resnet34"
+    assert entry("norms/tc_rank3_order4").pattern("norms").fullmatch("norms/tc_rank3_order4")["order"] == "4"
     with pytest.raises(KeyError, match="no figure registry"):
         entry("norms/tc_myexperiment")
     with pytest.raises(KeyError):
@@ -153,3 +164,85 @@ def test_common_smk_reads_no_papers_settings(repo):
     data.smk, beside the data rules)."""
     text = (repo / "workflow" / "rules" / "common.smk").read_text()
     assert not re.search(r"CFG\[\"(norms|tf|htf)\"\]|\b(TF|HTF|NORMS)_[A-Z]+\[", text)
+
+
+CFG = {
+    "a": {"b": 1, "none": None, "seeds": [3, 1], "panels": [{"depth": 2, "runs": [{"seed": 5}, {"seed": 1}]},
+                                                              {"depth": 3, "runs": [{"seed": 1}, {"seed": 7}]}]},
+    "exps": [{"name": "x1", "seed": 4}, {"name": "x2", "seed": 9}],
+}  # fmt: skip
+
+
+def test_config_value_reads_dotted_keys_lists_and_selectors():
+    assert config_value(CFG, "a.b") == 1
+    assert config_value(CFG, "a.seeds") == [3, 1]  # a list as written: not a [] spread
+    assert config_value(CFG, "a.panels[].runs[].seed") == [1, 5, 7]  # every element, flattened, sorted unique
+    assert config_value(CFG, "a.panels[depth=3].runs[].seed") == [1, 7]
+    assert config_value(CFG, "exps[name=x2].seed") == 9
+    assert config_value(CFG, "exps[].name") == ["x1", "x2"]
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("a.c", r"'a\.c'.*a has no 'c'"),
+        ("a.panels[].runs[].sed", r"sed"),
+        ("a.b[]", r"a\.b is not a list"),
+        ("exps[name=x3].seed", r"0 elements of exps have name = x3"),
+        ("a.b c", r"cannot read"),
+    ],
+)
+def test_a_missing_key_names_itself(key, message):
+    with pytest.raises(InstanceKeyError, match=message):
+        config_value(CFG, key)
+
+
+def _row(monkeypatch, slug, instances):
+    """A registry with one row (paper norms) for instance_values to read."""
+    fig = figures("norms")[0]
+    row = type(fig)(**{**fig.__dict__, "slug": slug, "instances": instances})
+    monkeypatch.setattr(registry, "figures", lambda paper: (row,))
+    return row
+
+
+def test_instance_values_fills_placeholders_and_falls_back(monkeypatch):
+    _row(monkeypatch, "fig_depth{depth}_{exp}", "a.panels[depth={depth}].runs[].seed, exps[name={exp}].seed")
+    assert instance_values("norms/fig_depth2_x1", CFG) == {
+        "a.panels[depth=2].runs[].seed": [1, 5],
+        "exps[name=x1].seed": 4,
+    }
+    _row(monkeypatch, "fig", "a.none | a.seeds, a.b | a.seeds")  # the first value that is not null, keyed by its key
+    assert instance_values("norms/fig", CFG) == {"a.seeds": [3, 1], "a.b": 1}
+    _row(monkeypatch, "fig", "a.none | a.c")
+    with pytest.raises(InstanceKeyError, match=r"norms/fig .*'a\.c'"):
+        instance_values("norms/fig", CFG)
+    _row(monkeypatch, "fig", "exps[name={exp}].seed")
+    with pytest.raises(InstanceKeyError, match=r"\{exp\}, not a part of the slug"):
+        instance_values("norms/fig", CFG)
+
+
+def _figure_ids(cfg):
+    """The figure ids a resolved config builds (the Snakefile's ALL_FIGURES)."""
+    dmf, loc = cfg["norms"]["dmf"], cfg["htf"]["locality"]
+    ids = [f"norms/dmf_unobserved_entry_depth{p['depth']}" for p in dmf["panels"]] + ["norms/dmf_norms_rank"]
+    ids += [f"norms/dmf_perturbed_unobserved_entry_depth{p['depth']}" for p in dmf["perturbed_panels"]]
+    ids += [f"norms/tc_{e['name']}" for e in cfg["norms"]["tc"]["experiments"]]
+    ids += ["tf/cp_dynamics", "tf/tensor_rank_natural_data"]
+    ids += ["htf/incremental_learning_mf_cp_ht", "htf/ht_local_components_matricizations"]
+    suffixes = ["", "_resnet34"] if loc["resnet34_appendix"] else [""]
+    return ids + [f"htf/locality_{t}{s}" for s in suffixes for t in ("is_same_class", "pathfinder")]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_rows_instances_resolve_against_each_preset(repo, preset):
+    cfg = resolve({**yaml.safe_load((repo / "config.yaml").read_text()), "preset": preset})
+    seen = set()
+    for fid in _figure_ids(cfg):
+        values = instance_values(fid, cfg)
+        assert values and all(v is not None for v in values.values()), (fid, values)
+        seen.add(entry(fid))
+    loc = cfg["htf"]["locality"]
+    seeds = instance_values("htf/locality_is_same_class", cfg)
+    assert list(seeds.values())[-1] == (loc["is_same"]["seeds"] or loc["seeds"])  # a task's own seeds win
+    if preset == "paper":  # every row is used by the paper preset
+        assert seen == {f for _, f in ROWS}

@@ -118,6 +118,8 @@ def figure_outputs(figure, table=None):
         raise WorkflowError(
             f"{figure}: registry rows {sorted(plot_rules)}; expected one plot rule"
         )
+    global _figure_of_rule
+    _figure_of_rule = figure  # for this rule's figure_params
     caption = f"../report/{plot_rules.pop().removeprefix('plot_')}.rst"
     png = f"figures/{figure}.png"
     sub = _figure_subcategory(figure)
@@ -148,9 +150,22 @@ def robustness_outputs(paper):
     }
 
 
-def figure_params(figure, script):
-    """A plot rule's params shared by every figure: the preset, the figure id, what the preset declared about its
-    claims (untestable, findings), and the library code its script runs."""
+# The figure of the plot rule being defined: figure_outputs sets it, the same rule's figure_params takes it (a rule's
+# directives are evaluated in order, output before params), so a plot rule names its figure once.
+_figure_of_rule = None
+
+
+def figure_params(script):
+    """A plot rule's params shared by every figure: the preset, the figure id (its figure_outputs', per job its
+    wildcards' values), what the preset declared about its claims (untestable, findings), and the library code its
+    script runs. Not functions of the job's output: Snakemake leaves such params out of its rerun check.
+    """
+    global _figure_of_rule
+    figure, _figure_of_rule = _figure_of_rule, None
+    if figure is None:
+        raise WorkflowError(
+            f"figure_params({script!r}): no figure_outputs(...) before it in this rule's output:"
+        )
     return {
         "code": lib_code(script),
         "preset": PRESET,
@@ -227,3 +242,7 @@ def job_threads(kind):
     `--cores` / `--set-threads` may change this count, never the compute threads (so never a number).
     """
     return compute_threads(kind)
+
+
+# The real DAG's jobs, walked at parse time (the pre-flight's table, the report's benchmark files).
+include: "dag_helpers.smk"

@@ -50,9 +50,7 @@ rule plot_htf_dynamics:
     resources:
         **job_resources("small"),
     params:
-        **figure_params(
-            "htf/incremental_learning_mf_cp_ht", "scripts/htf/plot_htf_dynamics.py"
-        ),
+        **figure_params("scripts/htf/plot_htf_dynamics.py"),
         specs={m: htf_spec(m) for m in HTF_MODELS},
         start_iters={m: HTF_DYN[m]["plot_start_iter"] for m in HTF_MODELS},
         half_rise=HTF_DYN["claim_half_rise"],
@@ -80,10 +78,7 @@ rule plot_htf_appendix:
     resources:
         **job_resources("small"),
     params:
-        **figure_params(
-            "htf/ht_local_components_matricizations",
-            "scripts/htf/plot_htf_appendix.py",
-        ),
+        **figure_params("scripts/htf/plot_htf_appendix.py"),
         order=HTF_DYN["ht"]["order"],
         node=HTF_DYN["appendix_node"],
         node_rank=htf_node_rank(HTF_DYN["appendix_node"]),
@@ -141,6 +136,7 @@ rule robustness_htf:
         n_entries=rules.plot_htf_appendix.params.n_entries,
         rel_threshold=rules.plot_htf_appendix.params.rel_threshold,
         preset=PRESET,
+        # the two figures' ids, findings and untestable claims: the plot rules' (not derived from this rule's outputs)
         figures={
             "dynamics": rules.plot_htf_dynamics.params.figure,
             "appendix": rules.plot_htf_appendix.params.figure,

@@ -162,7 +162,7 @@ rule plot_locality:
     resources:
         **job_resources("small"),
     params:
-        **figure_params("htf/locality_{kind}", "scripts/htf/plot_locality.py"),
+        **figure_params("scripts/htf/plot_locality.py"),
         task=lambda wc: loc_task_grid(wc)[0],
         metric=HTF_LOC["metric"],
         claims=HTF_LOC["claims"],

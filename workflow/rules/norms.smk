@@ -88,10 +88,7 @@ rule plot_dmf_entry:
     resources:
         **job_resources("small"),
     params:
-        **figure_params(
-            "norms/dmf_unobserved_entry_depth{depth}",
-            "scripts/norms/plot_dmf_entry.py",
-        ),
+        **figure_params("scripts/norms/plot_dmf_entry.py"),
         depth=lambda wc: int(wc.depth),
         stop_loss=DMF["stop_loss"],
         observations=DMF["main_observations"],
@@ -119,7 +116,7 @@ rule plot_dmf_norms:
     resources:
         **job_resources("small"),
     params:
-        **figure_params("norms/dmf_norms_rank", "scripts/norms/plot_dmf_norms.py"),
+        **figure_params("scripts/norms/plot_dmf_norms.py"),
         depths=DMF_DEPTHS,
         stop_loss=DMF["stop_loss"],
         schatten_p=DMF["schatten_p"],
@@ -143,10 +140,7 @@ rule plot_dmf_perturbed:
     resources:
         **job_resources("small"),
     params:
-        **figure_params(
-            "norms/dmf_perturbed_unobserved_entry_depth{depth}",
-            "scripts/norms/plot_dmf_perturbed.py",
-        ),
+        **figure_params("scripts/norms/plot_dmf_perturbed.py"),
         depth=lambda wc: int(wc.depth),
         epsilons=DMF["perturbed_epsilons"],
         observations=DMF["perturbed_observations"],
@@ -273,7 +267,7 @@ rule plot_tc:
     resources:
         **job_resources("small"),
     params:
-        **figure_params("norms/tc_{exp}", "scripts/norms/plot_tc.py"),
+        **figure_params("scripts/norms/plot_tc.py"),
         init_stds=lambda wc: tc_init_stds(wc.exp),
         order=lambda wc: tc_exp(wc.exp)["order"],
         dim=lambda wc: tc_exp(wc.exp)["dim"],

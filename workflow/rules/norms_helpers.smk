@@ -148,7 +148,8 @@ def norms_rob_tc(name):
 
 def _norms_tc_robustness_claim_params():
     """plot_tc's claim parameters for the robustness experiment, so its claims are the figure's with the figure's
-    settings (called by norms_robustness.smk, once norms.smk has defined plot_tc)."""
+    settings, its id, untestable and findings included (the plotted figure's: plot_tc's, for the experiment's
+    wildcards; called by norms_robustness.smk, once norms.smk has defined plot_tc)."""
     from types import SimpleNamespace
 
     wc = SimpleNamespace(exp=NORMS_ROB_TC["experiment"])

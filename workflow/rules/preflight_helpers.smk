@@ -1,4 +1,6 @@
-# Helpers of preflight.smk: the real DAG's jobs (each with its request and its probe) and the probes' params.
+# Helpers of preflight.smk: the real DAG's jobs (dag_helpers.smk; each with its request and its probe) and the probes'
+# params.
+from inspect import signature
 from types import SimpleNamespace
 
 from snakemake.io import apply_wildcards
@@ -28,61 +30,21 @@ def pf_request(rule_name):
     }
 
 
-def _label(rl, wildcards):
-    """A job's name in the table: its log file's, below logs/<rule>/ (else its wildcards')."""
-    if not rl.log:
-        return "_".join(str(v) for v in wildcards.values()) or rl.name
-    log = rl.expand_log(wildcards)[0]
-    return log.removeprefix(f"logs/{rl.name}/").removesuffix(".log")
-
-
-def pf_dag(targets, skip=()):
-    """The jobs that build `targets`, found as Snakemake builds its DAG: each file's producing rule, that job's
-    wildcards, its inputs, recursively (a file no rule makes, or in `skip`, is a source). Returns {(rule, label): job} in DAG
-    order, and {file: (rule, label)} of the job that makes each file."""
-    rules = [
-        r for r in workflow.rules if r.output and not r.name.startswith("preflight")
-    ]
-    jobs, maker, todo = {}, {}, list(reversed(targets))
-    while todo:
-        path = str(todo.pop())
-        if path in maker:
-            continue
-        if path in skip:
-            maker[path] = None
-            continue
-        makers = [r for r in rules if r.is_producer(path)]
-        if len(makers) > 1:
-            raise WorkflowError(
-                f"pre-flight: {path} is made by {[r.name for r in makers]}"
-            )
-        if not makers:
-            maker[path] = None
-            continue
-        rl = makers[0]
-        wc = rl.get_wildcards(path)
-        key = maker[path] = (rl.name, _label(rl, wc))
-        if key in jobs:
-            continue
-        inputs = rl.expand_input(wc)[0]
-        named = (
-            {}
-        )  # input file -> its name in the rule (a named input may hold several files)
-        for name, files in inputs.items():
-            for f in [files] if isinstance(files, str) else files:
-                named[str(f)] = name
-        jobs[key] = {"rule": rl, "wildcards": wc, "named": named}
-        todo.extend(reversed(list(inputs)))
-    return jobs, maker
-
-
 def _params(job):
-    """A job's params, evaluated as Snakemake would for it."""
+    """A job's params, evaluated as Snakemake would for it (a function of the wildcards, or also of the job's
+    input and output files)."""
     rl, wc = job["rule"], job["wildcards"]
+    files = {
+        "input": lambda: rl.expand_input(wc)[0],
+        "output": lambda: rl.expand_output(wc)[0],
+    }
     out = {}
     for name, value in rl.params.items():
         if callable(value):
-            value = value(SimpleNamespace(**wc))
+            args = signature(value).parameters
+            value = value(
+                SimpleNamespace(**wc), **{k: f() for k, f in files.items() if k in args}
+            )
         out[name] = apply_wildcards(value, wc) if isinstance(value, str) else value
     return out
 
@@ -121,7 +83,7 @@ def pf_jobs(groups):
     """
     jobs, maker, owner = {}, {}, {}
     for label, targets, skip in groups:
-        g_jobs, g_maker = pf_dag(targets, skip)
+        g_jobs, g_maker = dag_jobs(targets, skip)
         for key in g_jobs:
             owner.setdefault(key, label)
         jobs |= {k: v for k, v in g_jobs.items() if k not in jobs}

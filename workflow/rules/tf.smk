@@ -50,7 +50,7 @@ rule plot_tf_natural:
     resources:
         **job_resources("small"),
     params:
-        **figure_params("tf/tensor_rank_natural_data", "scripts/tf/plot_tf_natural.py"),
+        **figure_params("scripts/tf/plot_tf_natural.py"),
     script:
         "../../scripts/tf/plot_tf_natural.py"
 
@@ -96,7 +96,7 @@ rule plot_tf_dynamics:
     resources:
         **job_resources("small"),
     params:
-        **figure_params("tf/cp_dynamics", "scripts/tf/plot_tf_dynamics.py"),
+        **figure_params("scripts/tf/plot_tf_dynamics.py"),
         target_rank=TF_DYN["target_rank"],
         threshold=TF_DYN["claim_norm_threshold"],
         data_seeds=TF_DYN["data_seeds"],
@@ -145,6 +145,8 @@ rule robustness_tf:
     resources:
         **job_resources("small"),
     params:
+        # the figure's claim settings, its id, untestable and findings included (the plotted figure's, set by
+        # plot_tf_dynamics' figure_outputs, not derived from this rule's outputs)
         **{
             k: v
             for k, v in dict(rules.plot_tf_dynamics.params.items()).items()

@@ -13,6 +13,9 @@ _LOC = dict(
     training="implreg.htf.locality.train.train_run",
     claims="implreg.htf.locality.claims.locality_claims",
 )
+# A task's data seed and its training seeds: its own list where set, else the shared one (htf.locality).
+_IS_SAME = dict(instances="htf.locality.is_same.data_seed, htf.locality.is_same.seeds | htf.locality.seeds")
+_PATHFINDER = dict(instances="htf.locality.pathfinder.data_seed, htf.locality.pathfinder.seeds | htf.locality.seeds")
 
 FIGURES = (
     Figure(
@@ -36,26 +39,35 @@ FIGURES = (
         paper_figure="locality figure (Is-Same-Class)",
         shows="test accuracy against the distance between the two images, per regularization weight",
         rules=("make_is_same_class", "train_locality", "calibrate_locality", "plot_locality"),
-        instances="htf.locality.is_same.data_seed, htf.locality.seeds",
         benchmarks=("train_locality",),
         **_LOC,
+        **_IS_SAME,
     ),
     Figure(
         slug="locality_pathfinder",
         paper_figure="locality figure (Pathfinder)",
         shows="test accuracy against the path length, per regularization weight",
         rules=("make_pathfinder", "train_locality", "calibrate_locality", "plot_locality"),
-        instances="htf.locality.pathfinder.data_seed, htf.locality.seeds",
         benchmarks=("make_pathfinder", "train_locality"),
         **_LOC,
+        **_PATHFINDER,
     ),
     Figure(
-        slug="locality_{task}_resnet34",
+        slug="locality_is_same_class_resnet34",
         paper_figure="appendix (ResNet34 locality)",
-        shows="the locality figures with ResNet34 (paper and smoke presets)",
-        rules=("train_locality_resnet34", "calibrate_locality_resnet34", "plot_locality"),
-        instances="htf.locality.seeds",
+        shows="the Is-Same-Class locality figure with ResNet34 (paper and smoke presets)",
+        rules=("make_is_same_class", "train_locality_resnet34", "calibrate_locality_resnet34", "plot_locality"),
         benchmarks=("train_locality_resnet34",),
         **_LOC,
+        **_IS_SAME,
+    ),
+    Figure(
+        slug="locality_pathfinder_resnet34",
+        paper_figure="appendix (ResNet34 locality)",
+        shows="the Pathfinder locality figure with ResNet34 (paper and smoke presets)",
+        rules=("make_pathfinder", "train_locality_resnet34", "calibrate_locality_resnet34", "plot_locality"),
+        benchmarks=("make_pathfinder", "train_locality_resnet34"),
+        **_LOC,
+        **_PATHFINDER,
     ),
 )

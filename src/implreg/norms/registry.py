@@ -8,9 +8,14 @@ _TC = dict(
     script="scripts/norms/plot_tc.py",
     training="implreg.norms.tc.run_grid",
     claims="implreg.norms.tc_claims.tc_claims",
-    instances="norms.tc.instance, norms.tc.experiments[].target_seed, norms.tc.seed",
     benchmarks=("train_tc", "measure_tc", "measure_tc_linear"),
 )
+
+
+def _tc_instances(rank: str) -> str:
+    """The instance (the paper's, or a draw from the experiment's target_seed) and the runs' seed."""
+    return f"norms.tc.instance, norms.tc.experiments[name={rank}_order{{order}}].target_seed, norms.tc.seed"
+
 
 FIGURES = (
     Figure(
@@ -21,7 +26,7 @@ FIGURES = (
         script="scripts/norms/plot_dmf_entry.py",
         training="implreg.norms.dmf.train_dmf",
         claims="implreg.norms.dmf_claims.entry_claims",
-        instances="norms.dmf.panels[].runs[].seed",
+        instances="norms.dmf.panels[depth={depth}].runs[].seed",
         benchmarks=("train_dmf", "solve_dmf_flow"),
     ),
     Figure(
@@ -43,7 +48,7 @@ FIGURES = (
         script="scripts/norms/plot_dmf_perturbed.py",
         training="implreg.norms.dmf.train_dmf",
         claims="implreg.norms.dmf_claims.entry_claims",
-        instances="norms.dmf.perturbed_panels[].runs[].seed",
+        instances="norms.dmf.perturbed_panels[depth={depth}].runs[].seed",
         benchmarks=("train_dmf", "solve_dmf_flow"),
     ),
     Figure(
@@ -51,6 +56,7 @@ FIGURES = (
         paper_figure="Fig. 2",
         shows="rank-1 tensor completion: error and estimated tensor rank against the number of observations",
         rules=_TC_RULES,
+        instances=_tc_instances("rank1"),
         **_TC,
     ),
     Figure(
@@ -58,6 +64,7 @@ FIGURES = (
         paper_figure="appendix B",
         shows="rank-3 tensor completion",
         rules=_TC_RULES,
+        instances=_tc_instances("rank3"),
         **_TC,
     ),
 )
