@@ -119,6 +119,10 @@ def figure_outputs(figure, table=None):
             f"{figure}: registry rows {sorted(plot_rules)}; expected one plot rule"
         )
     global _figure_of_rule
+    if _figure_of_rule is not None:  # else the next rule's figure_params would take this figure
+        raise WorkflowError(
+            f"{_figure_of_rule}: figure_outputs(...) without figure_params(...) in its rule"
+        )
     _figure_of_rule = figure  # for this rule's figure_params
     caption = f"../report/{plot_rules.pop().removeprefix('plot_')}.rst"
     png = f"figures/{figure}.png"
