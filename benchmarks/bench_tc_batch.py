@@ -6,8 +6,9 @@ step is small (an 8^3 or 8^4 tensor) and Python/dispatch overhead, paid once per
 expected to pay here, unlike tf's order-4 R = 1000 steps (bench_tf_dynamics_batch.py) or the 2x2 DMF kernel
 (bench_norms_robustness_grid.py). Results must agree: the runs are independent (one scalar adaptive step per run),
 so the batched and one-at-a-time final tensors are compared and their largest difference reported.
-float32 as the figure, 1 torch thread (compare ratios, not seconds).
-Usage: python benchmarks/bench_tc_batch.py [--order 3] [--dim 8] [--reps 5] [--steps 2000]
+The experiment (shape, rank, target, observation counts, repetitions, step rule, dtype; the smallest init) is the
+figure's, read from config.yaml at a preset; 1 torch thread (compare ratios, not seconds).
+Usage: python benchmarks/bench_tc_batch.py [--experiment rank1_order3] [--preset default] [--steps 2000]
 """
 
 from __future__ import annotations
@@ -16,19 +17,26 @@ import argparse
 import json
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from implreg.config import load_yaml_strict, resolve
 from implreg.cp import COMPLETION_OPTIONS, make_cp_target, train_cp_completion
 from implreg.io import write_json
 from implreg.norms.tc import run_grid
 
-# The figure's observation counts per order (config.yaml norms.tc.experiments, rank-1 rows).
-NUM_OBS = {
-    3: [50, 100, 150, 200, 250, 300, 350, 400, 450, 511],
-    4: [100, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4095],
-}
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tc_settings(preset: str, name: str) -> tuple[dict, dict]:
+    """norms.tc and its experiment `name`, as the preset resolves them."""
+    tc = resolve({**load_yaml_strict(REPO / "config.yaml"), "preset": preset})["norms"]["tc"]
+    exps = {e["name"]: e for e in tc["experiments"]}
+    if name not in exps:
+        raise SystemExit(f"no norms.tc experiment {name!r} at preset {preset}; there are {sorted(exps)}")
+    return tc, exps[name]
 
 
 def timed(target, perm, grid, init_std, opts) -> tuple[float, np.ndarray]:
@@ -41,23 +49,26 @@ def timed(target, perm, grid, init_std, opts) -> tuple[float, np.ndarray]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--order", type=int, default=3, choices=sorted(NUM_OBS))
-    ap.add_argument("--dim", type=int, default=8)
-    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--experiment", default="rank1_order3", help="a norms.tc.experiments name")
+    ap.add_argument("--preset", default="default")
     ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--init-std", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default=None, help="default benchmarks/out/tc_batch_order<order>.json")
+    ap.add_argument("--out", default=None, help="default benchmarks/out/tc_batch_<experiment>.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    target, perm = make_cp_target(args.order, args.dim, 1, seed=1)
-    grid = run_grid(NUM_OBS[args.order], args.reps, 0, 0)
-    # Fixed step count: no stopping rule, so both ways do exactly the same work per run.
+    tc, exp = tc_settings(args.preset, args.experiment)
+    target, perm = make_cp_target(exp["order"], exp["dim"], exp["target_rank"], seed=exp["target_seed"])
+    grid = run_grid(exp["num_observations"], tc["repetitions"], tc["seed"], 0)
+    init_std = float(min(tc["init_stds"]))
+    # The figure's step rule at a fixed step count: no stopping, so both ways do exactly the same work per run.
     opts = COMPLETION_OPTIONS.replace(
-        lr=1e-2, beta=0.99, eps=1e-6, dtype="float32", max_steps=args.steps, stop_loss=None, num_threads=args.threads
+        **{k: tc[k] for k in ("lr", "optimizer", "beta", "eps", "dtype")},
+        max_steps=args.steps,
+        stop_loss=None,
+        num_threads=args.threads,
     )
-    t_batch, x_batch = timed(target, perm, grid, args.init_std, opts)
-    singles = [timed(target, perm, [g], args.init_std, opts) for g in grid]
+    t_batch, x_batch = timed(target, perm, grid, init_std, opts)
+    singles = [timed(target, perm, [g], init_std, opts) for g in grid]
     t_single = sum(t for t, _ in singles)
     x_single = np.concatenate([x for _, x in singles])
     result = {
@@ -68,12 +79,12 @@ def main():
         "runs_per_s": {"batched": len(grid) / t_batch, "one_at_a_time": len(grid) / t_single},
         "speedup": t_single / t_batch,
         "max_abs_diff_final_tensors": float(np.abs(x_batch - x_single).max()),
-        "sizes": {"order": args.order, "dim": args.dim, "num_observations": NUM_OBS[args.order], "reps": args.reps},
+        "experiment": {"preset": args.preset, "init_std": init_std, **exp},
         "threads": args.threads,
         "machine": platform.processor() or platform.machine(),
         "torch": torch.__version__,
     }
-    write_json(args.out or f"benchmarks/out/tc_batch_order{args.order}.json", result)
+    write_json(args.out or f"benchmarks/out/tc_batch_{args.experiment}.json", result)
     print(json.dumps(result, indent=2))
 
 

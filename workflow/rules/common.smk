@@ -119,7 +119,8 @@ def figure_outputs(figure, table=None):
             f"{figure}: registry rows {sorted(plot_rules)}; expected one plot rule"
         )
     global _figure_of_rule
-    if _figure_of_rule is not None:  # else the next rule's figure_params would take this figure
+    # a figure not yet taken: the next rule's figure_params would take it
+    if _figure_of_rule is not None:
         raise WorkflowError(
             f"{_figure_of_rule}: figure_outputs(...) without figure_params(...) in its rule"
         )

@@ -43,7 +43,7 @@ rule build_report:
         # The Snakemake report's claims items, built alongside.
         tables=expand(
             "report/claims/{fig}.html",
-            fig=[f[len("figures/") : -len(".pdf")] for f in ALL_FIGURES],
+            fig=[_figure_id(f) for f in ALL_FIGURES],
         ),
     output:
         html=report(
