@@ -6,7 +6,7 @@ from implreg.cli import job_io, paths, run
 from implreg.io import read_npz, write_csv
 from implreg.plotting.style import save_figure
 from implreg.tf.dynamics import split_runs
-from implreg.tf.dynamics_claims import FIGURE, dynamics_claims
+from implreg.tf.dynamics_claims import FIGURE, claims_with_job_settings
 from implreg.tf.figures import plot_dynamics_figure
 
 IO = job_io(
@@ -55,17 +55,7 @@ def main(io):
                     }
                 )
     write_csv(io.output.table, rows)
-    claims = dynamics_claims(
-        instances,
-        int(p.target_rank),
-        float(p.threshold),
-        order=int(p.order),
-        log_every=int(p.log_every),
-        min_loss=float(p.min_loss),
-        stop_loss=float(p.stop_loss),
-        final_error_factor=float(p.final_error_factor),
-        init_stds=[float(v) for v in p.init_stds],
-    )
+    claims = claims_with_job_settings(instances, p)
     paper_like = int(p.target_rank) == paper_values.value(FIGURE, "target_rank") and int(p.order) == 4
     markers = paper_values.for_figure(FIGURE).get("markers") if paper_like else None
     fig = plot_dynamics_figure(

@@ -6,7 +6,7 @@ from implreg.io import read_npz, write_csv, write_json
 from implreg.plotting.style import save_figure
 from implreg.robustness import instance_outcomes, outcome_rows, plot_rates, rate_rows, summary
 from implreg.tf.dynamics import split_runs
-from implreg.tf.dynamics_claims import dynamics_claims
+from implreg.tf.dynamics_claims import claims_with_job_settings
 
 IO = job_io(
     __doc__,
@@ -49,17 +49,7 @@ def main(io):
                 instance.check(path, z, data_seed=int(seed), num_samples=int(nobs))
                 instances[int(seed)] = split_runs({k: z[k] for k in z.files})
         per_instance = instance_outcomes(
-            lambda seed, runs: dynamics_claims(
-                {seed: runs},
-                int(p.target_rank),
-                float(p.threshold),
-                order=int(p.order),
-                log_every=int(p.log_every),
-                min_loss=float(p.min_loss),
-                stop_loss=float(p.stop_loss),
-                final_error_factor=float(p.final_error_factor),
-                init_stds=[float(v) for v in p.init_stds],
-            ),
+            lambda seed, runs: claims_with_job_settings({seed: runs}, p),
             instances,
         )
         setting = f"{nobs} observations"

@@ -392,3 +392,20 @@ def dynamics_claims(
             )
         )
     return claims
+
+
+def claims_with_job_settings(instances: Mapping[int, list[dict]], p: Any) -> list[Claim]:
+    """:func:`dynamics_claims` with the claim settings of a job's params (``target_rank``, ``threshold``,
+    ``order``, ``log_every``, ``min_loss``, ``stop_loss``, ``final_error_factor``, ``init_stds``): the figure
+    and its robustness target both judge through here, so they cannot pass different settings."""
+    return dynamics_claims(
+        instances,
+        int(p.target_rank),
+        float(p.threshold),
+        order=int(p.order),
+        log_every=int(p.log_every),
+        min_loss=float(p.min_loss),
+        stop_loss=float(p.stop_loss),
+        final_error_factor=float(p.final_error_factor),
+        init_stds=[float(v) for v in p.init_stds],
+    )
