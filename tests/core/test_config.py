@@ -223,3 +223,25 @@ def test_each_paper_checks_its_own_config_sections(raw, paper):
     section = {"norms": "norms", "tf": "tf", "htf": "htf"}[paper]
     cfg = resolve(raw)
     assert checks.problems({k: v for k, v in cfg.items() if k != section}) == []
+
+
+def _robustness_instances(cfg):
+    """Instances per statement of each robustness target: {target: n}."""
+    rob = cfg["norms"]["robustness"], cfg["tf"]["robustness"], cfg["htf"]["robustness"]
+    return {
+        "norms tc (targets)": len(rob[0]["tc"]["target_seeds"]),
+        "norms dmf (seeds per grid cell)": len(rob[0]["dmf"]["seeds"]),
+        "tf (data seeds per observation count)": len(rob[1]["data_seeds"]),
+        **{f"htf {m}": n for m, n in rob[2]["instances"].items()},
+    }
+
+
+def test_robustness_sample_sizes_per_preset(raw):
+    """The robustness brief's sizes: n >= 32 at paper everywhere, n >= 16 at default where affordable (htf's HT
+    runs on 8 there, by cost: docs/robustness.md), and the smoke preset small enough for CI."""
+    paper = _robustness_instances(resolve({**raw, "preset": "paper"}))
+    default = _robustness_instances(resolve({**raw, "preset": "default"}))
+    smoke = _robustness_instances(resolve({**raw, "preset": "smoke"}))
+    assert {k: n for k, n in paper.items() if n < 32} == {}
+    assert {k: n for k, n in default.items() if n < 16} == {"htf ht": 8}
+    assert max(smoke.values()) <= 4

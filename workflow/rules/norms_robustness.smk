@@ -73,6 +73,8 @@ use rule train_dmf as train_dmf_robustness with:
     wildcard_constraints:
         setting="main",
         depth=r"\d+",
+    resources:
+        **job_resources("dmf_robustness"),
     params:
         **{
             **dict(rules.train_dmf.params.items()),
@@ -101,7 +103,7 @@ rule solve_dmf_robustness_flow:
     conda:
         CONDA_ENV
     resources:
-        **job_resources("train_dmf"),
+        **job_resources("dmf_robustness"),
     params:
         code=lib_code("scripts/norms/solve_dmf_robustness_flow.py"),
         depth=lambda wc: int(wc.depth),
